@@ -119,7 +119,14 @@ impl Class {
     /// are changed only through their own endpoints (link, binding).
     pub fn readonly_fields(self) -> &'static [&'static str] {
         match self {
-            Class::Port => &["deviceId", "peerId", "hostId", "interfaceName", "tunnelKey", "active"],
+            Class::Port => &[
+                "deviceId",
+                "peerId",
+                "hostId",
+                "interfaceName",
+                "tunnelKey",
+                "active",
+            ],
             Class::Rule => &["chainId", "jumpChainName"],
             Class::Route => &["routerId", "learned"],
             Class::BgpPeer | Class::BgpNetwork => &["routerId"],

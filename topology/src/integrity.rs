@@ -32,7 +32,10 @@ pub enum Field {
     /// A list of ids.
     Many(&'static str),
     /// A list of objects, each naming the referenced id under `key` (tunnel-zone members).
-    Nested { list: &'static str, key: &'static str },
+    Nested {
+        list: &'static str,
+        key: &'static str,
+    },
 }
 
 impl Field {
@@ -272,12 +275,20 @@ pub fn refs(obj: &Value, field: Field) -> Vec<Uuid> {
         Nested { list, key } => obj
             .get(list)
             .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(|e| e.get(key).and_then(parse_id)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|e| e.get(key).and_then(parse_id))
+                    .collect()
+            })
             .unwrap_or_default(),
     }
 }
 
-fn fields_mut(class: Class, id: Uuid, obj: &mut Value) -> Result<&mut Map<String, Value>, IntegrityError> {
+fn fields_mut(
+    class: Class,
+    id: Uuid,
+    obj: &mut Value,
+) -> Result<&mut Map<String, Value>, IntegrityError> {
     obj.as_object_mut().ok_or_else(|| IntegrityError::Corrupt {
         class,
         id,
@@ -286,7 +297,12 @@ fn fields_mut(class: Class, id: Uuid, obj: &mut Value) -> Result<&mut Map<String
 }
 
 /// Makes `target` (of `side`) reference `id`.
-fn add_ref(side: &Side, target_id: Uuid, target: &mut Value, id: Uuid) -> Result<(), IntegrityError> {
+fn add_ref(
+    side: &Side,
+    target_id: Uuid,
+    target: &mut Value,
+    id: Uuid,
+) -> Result<(), IntegrityError> {
     let map = fields_mut(side.class, target_id, target)?;
     let idv = Value::String(id.to_string());
     match side.field {
@@ -304,9 +320,7 @@ fn add_ref(side: &Side, target_id: Uuid, target: &mut Value, id: Uuid) -> Result
             }
         },
         Many(name) => {
-            let list = map
-                .entry(name)
-                .or_insert_with(|| Value::Array(Vec::new()));
+            let list = map.entry(name).or_insert_with(|| Value::Array(Vec::new()));
             if !list.is_array() {
                 *list = Value::Array(Vec::new());
             }
@@ -317,9 +331,7 @@ fn add_ref(side: &Side, target_id: Uuid, target: &mut Value, id: Uuid) -> Result
             }
         }
         Nested { list, key } => {
-            let items = map
-                .entry(list)
-                .or_insert_with(|| Value::Array(Vec::new()));
+            let items = map.entry(list).or_insert_with(|| Value::Array(Vec::new()));
             if let Value::Array(items) = items {
                 if !items.iter().any(|e| e.get(key) == Some(&idv)) {
                     let mut member = Map::new();
@@ -361,11 +373,13 @@ fn remove_ref(side: &Side, target: &mut Value, id: Uuid) {
 }
 
 fn object_id(class: Class, obj: &Value) -> Result<Uuid, IntegrityError> {
-    obj.get("id").and_then(parse_id).ok_or_else(|| IntegrityError::Corrupt {
-        class,
-        id: Uuid::nil(),
-        reason: "missing id".to_string(),
-    })
+    obj.get("id")
+        .and_then(parse_id)
+        .ok_or_else(|| IntegrityError::Corrupt {
+            class,
+            id: Uuid::nil(),
+            reason: "missing id".to_string(),
+        })
 }
 
 /// Adds the back-reference to `id` on every object `ids` names through `other`.
@@ -448,25 +462,49 @@ pub fn create(objs: &mut dyn Objects, class: Class, obj: Value) -> Result<(), In
 /// Replaces a stored object and moves the back-references whose references changed.
 pub fn update(objs: &mut dyn Objects, class: Class, obj: Value) -> Result<(), IntegrityError> {
     let id = object_id(class, &obj)?;
-    let old = objs.get(class, id).ok_or(IntegrityError::NotFound { class, id })?;
+    let old = objs
+        .get(class, id)
+        .ok_or(IntegrityError::NotFound { class, id })?;
     objs.put(class, id, obj.clone());
     for (this, other) in sides_of(class) {
-        let before = if applies(this, &old) { refs(&old, this.field) } else { Vec::new() };
-        let after = if applies(this, &obj) { refs(&obj, this.field) } else { Vec::new() };
-        let removed: Vec<Uuid> = before.iter().filter(|r| !after.contains(r)).copied().collect();
-        let added: Vec<Uuid> = after.iter().filter(|r| !before.contains(r)).copied().collect();
+        let before = if applies(this, &old) {
+            refs(&old, this.field)
+        } else {
+            Vec::new()
+        };
+        let after = if applies(this, &obj) {
+            refs(&obj, this.field)
+        } else {
+            Vec::new()
+        };
+        let removed: Vec<Uuid> = before
+            .iter()
+            .filter(|r| !after.contains(r))
+            .copied()
+            .collect();
+        let added: Vec<Uuid> = after
+            .iter()
+            .filter(|r| !before.contains(r))
+            .copied()
+            .collect();
         unlink_all(objs, other, &removed, id);
         link_all(objs, this, other, &added, id)?;
     }
     let old_derived = derived(class, &old);
     let new_derived = derived(class, &obj);
     for (dclass, did, dobj) in &old_derived {
-        if !new_derived.iter().any(|(_, nid, nobj)| nid == did && nobj == dobj) {
+        if !new_derived
+            .iter()
+            .any(|(_, nid, nobj)| nid == did && nobj == dobj)
+        {
             delete(objs, *dclass, *did)?;
         }
     }
     for (dclass, did, dobj) in new_derived {
-        if !old_derived.iter().any(|(_, oid, oobj)| *oid == did && *oobj == dobj) {
+        if !old_derived
+            .iter()
+            .any(|(_, oid, oobj)| *oid == did && *oobj == dobj)
+        {
             create(objs, dclass, dobj)?;
         }
     }
@@ -476,9 +514,14 @@ pub fn update(objs: &mut dyn Objects, class: Class, obj: Value) -> Result<(), In
 /// Deletes a stored object and, through the bindings, cascades to what it owns and clears what
 /// references it. Refuses, changing nothing, if an `Error` binding still holds a reference.
 pub fn delete(objs: &mut dyn Objects, class: Class, id: Uuid) -> Result<(), IntegrityError> {
-    let obj = objs.get(class, id).ok_or(IntegrityError::NotFound { class, id })?;
+    let obj = objs
+        .get(class, id)
+        .ok_or(IntegrityError::NotFound { class, id })?;
     for (this, _) in sides_of(class) {
-        if this.on_delete == OnDelete::Error && applies(this, &obj) && !refs(&obj, this.field).is_empty() {
+        if this.on_delete == OnDelete::Error
+            && applies(this, &obj)
+            && !refs(&obj, this.field).is_empty()
+        {
             return Err(IntegrityError::StillReferenced {
                 class,
                 id,
@@ -518,7 +561,9 @@ pub fn place(
     id: Uuid,
     position: usize,
 ) -> Result<(), IntegrityError> {
-    let mut obj = objs.get(class, owner).ok_or(IntegrityError::NotFound { class, id: owner })?;
+    let mut obj = objs
+        .get(class, owner)
+        .ok_or(IntegrityError::NotFound { class, id: owner })?;
     let map = fields_mut(class, owner, &mut obj)?;
     if !map.get(field).is_some_and(Value::is_array) {
         map.insert(field.to_string(), Value::Array(Vec::new()));
@@ -545,7 +590,12 @@ pub fn place(
 /// read-only fields are copied from the stored object, and the id stays.
 pub fn merge_client_update(class: Class, stored: &Value, mut incoming: Value) -> Value {
     if let (Some(map), Some(old)) = (incoming.as_object_mut(), stored.as_object()) {
-        for field in class.internal_fields().iter().chain(class.readonly_fields()).chain(&["id"]) {
+        for field in class
+            .internal_fields()
+            .iter()
+            .chain(class.readonly_fields())
+            .chain(&["id"])
+        {
             match old.get(*field) {
                 Some(v) => map.insert(field.to_string(), v.clone()),
                 None => map.remove(*field),
@@ -558,7 +608,11 @@ pub fn merge_client_update(class: Class, stored: &Value, mut incoming: Value) ->
 /// Removes server-owned fields a client may not set on create.
 pub fn strip_client_fields(class: Class, obj: &mut Value) {
     if let Some(map) = obj.as_object_mut() {
-        for field in class.internal_fields().iter().chain(class.readonly_fields()) {
+        for field in class
+            .internal_fields()
+            .iter()
+            .chain(class.readonly_fields())
+        {
             map.remove(*field);
         }
     }

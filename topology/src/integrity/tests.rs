@@ -30,10 +30,17 @@ impl Objects for Memory {
 
 impl Memory {
     fn ids(&self, class: Class) -> Vec<Uuid> {
-        self.objects.keys().filter(|(c, _)| *c == class).map(|(_, id)| *id).collect()
+        self.objects
+            .keys()
+            .filter(|(c, _)| *c == class)
+            .map(|(_, id)| *id)
+            .collect()
     }
     fn field(&self, class: Class, id: Uuid, field: &str) -> Value {
-        self.objects[&(class, id)].get(field).cloned().unwrap_or(Value::Null)
+        self.objects[&(class, id)]
+            .get(field)
+            .cloned()
+            .unwrap_or(Value::Null)
     }
     /// Every reference in every object points at an existing object that points back.
     fn assert_consistent(&self) {
@@ -44,10 +51,13 @@ impl Memory {
                         continue;
                     }
                     for r in refs(obj, this.field) {
-                        let target = self
-                            .objects
-                            .get(&(other.class, r))
-                            .unwrap_or_else(|| panic!("{class} {id}: {} -> missing {} {r}", this.field.name(), other.class));
+                        let target = self.objects.get(&(other.class, r)).unwrap_or_else(|| {
+                            panic!(
+                                "{class} {id}: {} -> missing {} {r}",
+                                this.field.name(),
+                                other.class
+                            )
+                        });
                         assert!(
                             refs(target, other.field).contains(id),
                             "{} {r} lacks back-reference {} to {class} {id}",
@@ -91,11 +101,32 @@ fn every_binding_names_fields_of_its_class() {
     // break integrity, so check the names against the model's serialized shape.
     use crate::model::*;
     let samples: Vec<(Class, Value)> = vec![
-        (Class::Router, serde_json::to_value(Router::named(id(1), "r", "t")).unwrap()),
-        (Class::Network, serde_json::to_value(Bridge::named(id(1), "b", "t")).unwrap()),
-        (Class::Port, serde_json::to_value(Port::bridge_port(id(1), id(2))).unwrap()),
-        (Class::Rule, serde_json::to_value(Rule::new(id(1), RuleType::Accept, Condition::default())).unwrap()),
-        (Class::Route, serde_json::to_value(Route::local(id(1), id(2), id(3), "10.0.0.1".parse().unwrap())).unwrap()),
+        (
+            Class::Router,
+            serde_json::to_value(Router::named(id(1), "r", "t")).unwrap(),
+        ),
+        (
+            Class::Network,
+            serde_json::to_value(Bridge::named(id(1), "b", "t")).unwrap(),
+        ),
+        (
+            Class::Port,
+            serde_json::to_value(Port::bridge_port(id(1), id(2))).unwrap(),
+        ),
+        (
+            Class::Rule,
+            serde_json::to_value(Rule::new(id(1), RuleType::Accept, Condition::default())).unwrap(),
+        ),
+        (
+            Class::Route,
+            serde_json::to_value(Route::local(
+                id(1),
+                id(2),
+                id(3),
+                "10.0.0.1".parse().unwrap(),
+            ))
+            .unwrap(),
+        ),
     ];
     for b in BINDINGS {
         for s in [&b.left, &b.right] {
@@ -133,7 +164,11 @@ fn a_port_on_a_missing_device_is_refused() {
     let err = create(&mut m, Class::Port, bridge_port(2, 1)).unwrap_err();
     assert_eq!(
         err,
-        IntegrityError::MissingReference { field: "deviceId", class: Class::Network, id: id(1) }
+        IntegrityError::MissingReference {
+            field: "deviceId",
+            class: Class::Network,
+            id: id(1)
+        }
     );
 }
 
@@ -162,7 +197,12 @@ fn deleting_a_bridge_deletes_its_ports_and_dhcp_and_tables_and_unlinks_peers() {
     create(&mut m, Class::Router, router(2)).unwrap();
     create(&mut m, Class::Port, bridge_port(3, 1)).unwrap();
     create(&mut m, Class::Port, router_port(4, 2)).unwrap();
-    create(&mut m, Class::Dhcp, json!({"id": id(5), "networkId": id(1)})).unwrap();
+    create(
+        &mut m,
+        Class::Dhcp,
+        json!({"id": id(5), "networkId": id(1)}),
+    )
+    .unwrap();
     let mut linked = m.get(Class::Port, id(3)).unwrap();
     linked["peerId"] = json!(id(4));
     update(&mut m, Class::Port, linked).unwrap();
@@ -190,7 +230,9 @@ fn linking_to_an_already_linked_port_is_refused() {
     let mut c = m.get(Class::Port, id(4)).unwrap();
     c["peerId"] = json!(id(3));
     let err = update(&mut m, Class::Port, c).unwrap_err();
-    assert!(matches!(err, IntegrityError::AlreadyReferenced { field: "peerId", current, .. } if current == id(2)));
+    assert!(
+        matches!(err, IntegrityError::AlreadyReferenced { field: "peerId", current, .. } if current == id(2))
+    );
 }
 
 #[test]
@@ -212,7 +254,10 @@ fn deleting_a_chain_deletes_its_rules_clears_filters_and_drops_jumps_into_it() {
     delete(&mut m, Class::Chain, id(1)).unwrap();
     assert!(m.ids(Class::Rule).is_empty());
     assert_eq!(m.field(Class::Chain, id(2), "ruleIds"), json!([]));
-    assert_eq!(m.field(Class::Router, id(6), "inboundFilterId"), Value::Null);
+    assert_eq!(
+        m.field(Class::Router, id(6), "inboundFilterId"),
+        Value::Null
+    );
     m.assert_consistent();
 }
 
@@ -223,10 +268,19 @@ fn rules_are_placed_by_position_and_positions_past_the_end_are_refused() {
     create(&mut m, Class::Rule, rule(2, 1)).unwrap();
     create(&mut m, Class::Rule, rule(3, 1)).unwrap();
     place(&mut m, Class::Chain, id(1), "ruleIds", id(3), 1).unwrap();
-    assert_eq!(m.field(Class::Chain, id(1), "ruleIds"), json!([id(3), id(2)]));
+    assert_eq!(
+        m.field(Class::Chain, id(1), "ruleIds"),
+        json!([id(3), id(2)])
+    );
     create(&mut m, Class::Rule, rule(4, 1)).unwrap();
     let err = place(&mut m, Class::Chain, id(1), "ruleIds", id(4), 5).unwrap_err();
-    assert_eq!(err, IntegrityError::BadPosition { position: 5, max: 3 });
+    assert_eq!(
+        err,
+        IntegrityError::BadPosition {
+            position: 5,
+            max: 3
+        }
+    );
 }
 
 #[test]
@@ -250,7 +304,12 @@ fn binding_a_port_records_it_on_the_host_and_deleting_the_host_unbinds() {
 fn tunnel_zone_members_are_nested_and_cleared_with_their_host() {
     let mut m = Memory::default();
     create(&mut m, Class::Host, json!({"id": id(1), "name": "h"})).unwrap();
-    create(&mut m, Class::TunnelZone, json!({"id": id(2), "name": "tz", "type": "gre"})).unwrap();
+    create(
+        &mut m,
+        Class::TunnelZone,
+        json!({"id": id(2), "name": "tz", "type": "gre"}),
+    )
+    .unwrap();
     let mut tz = m.get(Class::TunnelZone, id(2)).unwrap();
     tz["hosts"] = json!([{"hostId": id(1), "ipAddress": "10.1.1.1"}]);
     update(&mut m, Class::TunnelZone, tz).unwrap();
@@ -263,7 +322,12 @@ fn tunnel_zone_members_are_nested_and_cleared_with_their_host() {
 fn deleting_an_ip_address_group_removes_rules_that_match_it() {
     let mut m = Memory::default();
     create(&mut m, Class::Chain, chain(1)).unwrap();
-    create(&mut m, Class::IpAddrGroup, json!({"id": id(2), "name": "g"})).unwrap();
+    create(
+        &mut m,
+        Class::IpAddrGroup,
+        json!({"id": id(2), "name": "g"}),
+    )
+    .unwrap();
     let mut r = rule(3, 1);
     r["ipAddrGroupSrc"] = json!(id(2));
     create(&mut m, Class::Rule, r).unwrap();
@@ -293,5 +357,8 @@ fn a_failed_create_reports_the_missing_reference_by_field() {
     let mut r = router(2);
     r["inboundFilterId"] = json!(id(9));
     let err = create(&mut m, Class::Router, r).unwrap_err();
-    assert_eq!(err.to_string(), format!("inboundFilterId: chain {} does not exist", id(9)));
+    assert_eq!(
+        err.to_string(),
+        format!("inboundFilterId: chain {} does not exist", id(9))
+    );
 }

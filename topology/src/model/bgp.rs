@@ -34,7 +34,11 @@ impl Resource for BgpPeer {
     }
     fn validate(&self) -> Result<(), Invalid> {
         Checker::new()
-            .require(self.as_number >= 1, "asNumber", "must be greater than or equal to 1")
+            .require(
+                self.as_number >= 1,
+                "asNumber",
+                "must be greater than or equal to 1",
+            )
             .finish()
     }
 }

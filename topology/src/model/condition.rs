@@ -140,7 +140,11 @@ impl Condition {
                     name,
                     format!("port range {lo}-{hi} is outside {min}..65535"),
                 )
-                .require(lo <= hi, name, format!("range start {lo} is after end {hi}"));
+                .require(
+                    lo <= hi,
+                    name,
+                    format!("range start {lo} is after end {hi}"),
+                );
             }
         }
         c.require(

@@ -104,7 +104,11 @@ impl Resource for Host {
             "must be between 0 and 65535",
         );
         for iface in &self.host_interfaces {
-            c.require(!iface.name.is_empty(), "hostInterfaces", "interface name may not be empty");
+            c.require(
+                !iface.name.is_empty(),
+                "hostInterfaces",
+                "interface name may not be empty",
+            );
         }
         c.finish()
     }

@@ -54,7 +54,11 @@ impl IpAddrGroupAddr {
             .require(
                 self.version.is_none_or(|v| v == self.ip_version()),
                 "version",
-                format!("{} is not an IPv{} address", self.addr, self.version.unwrap_or(4)),
+                format!(
+                    "{} is not an IPv{} address",
+                    self.addr,
+                    self.version.unwrap_or(4)
+                ),
             )
             .finish()
     }

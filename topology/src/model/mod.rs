@@ -28,7 +28,7 @@ pub use port_group::{PortGroup, PortGroupPort};
 pub use route::{Route, RouteType};
 pub use router::Router;
 pub use rule::{FlowAction, NatTarget, Rule, RuleType};
-pub use state_table::{Ip4Mac, MacPort};
+pub use state_table::{mac_to_uri, Ip4Mac, MacPort};
 pub use system::{SystemState, Tenant};
 pub use tunnel_zone::{TunnelZone, TunnelZoneHost, TunnelZoneType};
 

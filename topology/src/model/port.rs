@@ -98,7 +98,13 @@ impl Port {
     }
 
     /// A new unplugged router port on `router` with `address` inside `network/length`.
-    pub fn router_port(id: Uuid, router: Uuid, address: Ipv4Addr, network: Ipv4Addr, length: u8) -> Self {
+    pub fn router_port(
+        id: Uuid,
+        router: Uuid,
+        address: Ipv4Addr,
+        network: Ipv4Addr,
+        length: u8,
+    ) -> Self {
         Port {
             port_type: PortType::Router,
             port_address: Some(address),
@@ -133,15 +139,29 @@ impl Resource for Port {
         let mut c = Checker::new();
         match self.port_type {
             PortType::Router => {
-                c.require(self.port_address.is_some(), "portAddress", "may not be null")
-                    .require(self.network_address.is_some(), "networkAddress", "may not be null")
-                    .require(self.network_length.is_some(), "networkLength", "may not be null")
-                    .prefix_length("networkLength", self.network_length)
-                    .require(
-                        self.port_mac.as_deref().is_none_or(|m| parse_mac(m).is_some()),
-                        "portMac",
-                        "is not a MAC address (aa:bb:cc:dd:ee:ff)",
-                    );
+                c.require(
+                    self.port_address.is_some(),
+                    "portAddress",
+                    "may not be null",
+                )
+                .require(
+                    self.network_address.is_some(),
+                    "networkAddress",
+                    "may not be null",
+                )
+                .require(
+                    self.network_length.is_some(),
+                    "networkLength",
+                    "may not be null",
+                )
+                .prefix_length("networkLength", self.network_length)
+                .require(
+                    self.port_mac
+                        .as_deref()
+                        .is_none_or(|m| parse_mac(m).is_some()),
+                    "portMac",
+                    "is not a MAC address (aa:bb:cc:dd:ee:ff)",
+                );
             }
             PortType::Bridge => {
                 c.require(

@@ -76,7 +76,11 @@ impl Resource for Route {
         Checker::new()
             .prefix_length("srcNetworkLength", Some(self.src_network_length))
             .prefix_length("dstNetworkLength", Some(self.dst_network_length))
-            .require(self.weight >= 0, "weight", "must be greater than or equal to 0")
+            .require(
+                self.weight >= 0,
+                "weight",
+                "must be greater than or equal to 0",
+            )
             .require(
                 !matches!(self.route_type, RouteType::Normal | RouteType::Local)
                     || self.next_hop_port.is_some(),

@@ -58,7 +58,8 @@ impl Resource for Router {
         Checker::new()
             .name("name", self.name.as_deref(), false)
             .require(
-                self.as_number.is_none_or(|a| (-1..=u32::MAX as i64).contains(&a)),
+                self.as_number
+                    .is_none_or(|a| (-1..=u32::MAX as i64).contains(&a)),
                 "asNumber",
                 "must be a 32-bit AS number",
             )

@@ -143,10 +143,18 @@ impl Resource for Rule {
     fn validate(&self) -> Result<(), Invalid> {
         let mut c = Checker::new();
         self.condition.check(&mut c);
-        c.require(self.position >= 1, "position", "must be greater than or equal to 1");
+        c.require(
+            self.position >= 1,
+            "position",
+            "must be greater than or equal to 1",
+        );
         match self.rule_type {
             RuleType::Jump => {
-                c.require(self.jump_chain_id.is_some(), "jumpChainId", "may not be null");
+                c.require(
+                    self.jump_chain_id.is_some(),
+                    "jumpChainId",
+                    "may not be null",
+                );
             }
             RuleType::Dnat | RuleType::Snat => {
                 c.require(self.flow_action.is_some(), "flowAction", "may not be null");
@@ -155,12 +163,19 @@ impl Resource for Rule {
                         c.require(false, "natTargets", "may not be null");
                     }
                     Some(targets) => {
-                        c.require(!targets.is_empty(), "natTargets", "needs at least one target");
+                        c.require(
+                            !targets.is_empty(),
+                            "natTargets",
+                            "needs at least one target",
+                        );
                         for t in targets {
                             c.require(
                                 u32::from(t.address_from) <= u32::from(t.address_to),
                                 "natTargets",
-                                format!("address range {}-{} is reversed", t.address_from, t.address_to),
+                                format!(
+                                    "address range {}-{} is reversed",
+                                    t.address_from, t.address_to
+                                ),
                             )
                             .require(
                                 t.port_from <= t.port_to,
@@ -178,7 +193,9 @@ impl Resource for Rule {
         }
         if self.rule_type.is_forward_nat() && !self.is_static_nat() {
             c.require(
-                self.condition.fragment_policy.is_none_or(|p| p == FragmentPolicy::Unfragmented),
+                self.condition
+                    .fragment_policy
+                    .is_none_or(|p| p == FragmentPolicy::Unfragmented),
                 "fragmentPolicy",
                 "must be unfragmented for a dynamic NAT rule",
             );

@@ -1,0 +1,313 @@
+//! The MidoNet REST API under `/midonet-api`: the route table, and the generic handlers that
+//! serve every plain resource (list, show, create, update, delete), each one store call.
+
+mod bgp;
+mod bridges;
+mod chains;
+mod dhcp;
+mod groups;
+mod hosts;
+mod ports;
+pub mod root;
+mod routers;
+mod system;
+mod tables;
+mod tunnel_zones;
+
+use std::sync::Arc;
+
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::get;
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::Value;
+use topology::integrity::{self, Objects};
+use topology::{Class, Resource};
+use uuid::Uuid;
+
+use crate::error::{ApiError, ApiResult};
+use crate::http::{created, no_content, reply, Accept, Base, Body};
+pub use root::VERSION;
+use crate::render::{object_uri, render};
+use crate::store::{Store, Tx};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<Store>,
+}
+
+/// A plain top-level resource served by the generic handlers.
+pub trait ApiResource: Resource {
+    /// Media type names this resource answers to (first = canonical).
+    const MEDIA: &'static [&'static str];
+    /// Whether `?tenant_id=` filters its list.
+    const TENANTED: bool = false;
+}
+
+macro_rules! api_resource {
+    ($t:ty, [$($m:literal),+], $tenanted:expr) => {
+        impl ApiResource for $t {
+            const MEDIA: &'static [&'static str] = &[$($m),+];
+            const TENANTED: bool = $tenanted;
+        }
+    };
+}
+
+api_resource!(topology::Router, ["Router"], true);
+api_resource!(topology::Bridge, ["Bridge"], true);
+api_resource!(topology::Port, ["Port"], false);
+api_resource!(topology::Chain, ["Chain"], true);
+api_resource!(topology::Rule, ["Rule"], false);
+api_resource!(topology::Route, ["Route"], false);
+api_resource!(topology::IpAddrGroup, ["IpAddrGroup"], false);
+api_resource!(topology::PortGroup, ["PortGroup"], true);
+api_resource!(topology::Host, ["Host"], false);
+api_resource!(topology::TunnelZone, ["TunnelZone"], false);
+api_resource!(topology::BgpPeer, ["BgpPeer"], false);
+api_resource!(topology::BgpNetwork, ["BgpNetwork"], false);
+
+/// Path parameters, with MidoNet-shaped errors for malformed ids.
+pub struct P<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for P<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Path(t)| P(t))
+            .map_err(|e| ApiError::new(StatusCode::NOT_FOUND, format!("no such resource: {}", e.body_text())))
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct ListQuery {
+    tenant_id: Option<String>,
+}
+
+/// Query strings, with MidoNet-shaped errors.
+pub struct Q<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for Q<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Query(t)| Q(t))
+            .map_err(|e| ApiError::bad_request(format!("bad query string: {}", e.body_text())))
+    }
+}
+
+pub fn tenant_matches(v: &Value, tenant: Option<&str>) -> bool {
+    tenant.is_none_or(|t| v.get("tenantId").and_then(Value::as_str) == Some(t))
+}
+
+/// Answers a list of rendered values.
+pub fn list_reply(accept: &Accept, names: &[&str], items: Vec<Value>) -> ApiResult<Response> {
+    let media = accept.negotiate(names, true)?;
+    Ok(reply(media, &Value::Array(items)))
+}
+
+pub fn one_reply(accept: &Accept, names: &[&str], item: Value) -> ApiResult<Response> {
+    let media = accept.negotiate(names, false)?;
+    Ok(reply(media, &item))
+}
+
+/// The stored object or 404.
+pub fn fetch(store: &Store, class: Class, id: Uuid) -> ApiResult<Arc<Value>> {
+    store.get(class, id).ok_or_else(|| ApiError::not_found(class, id))
+}
+
+/// Inside a transaction: the stored object or 404.
+pub fn fetch_tx(tx: &mut Tx<'_>, class: Class, id: Uuid) -> ApiResult<Value> {
+    tx.get(class, id).ok_or_else(|| ApiError::not_found(class, id))
+}
+
+pub fn parse_stored<T: DeserializeOwned>(class: Class, v: &Value) -> ApiResult<T> {
+    serde_json::from_value(v.clone()).map_err(|e| {
+        tracing::error!(%class, error = %e, "stored object does not match the model");
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error: unreadable stored object")
+    })
+}
+
+async fn list<R: ApiResource>(
+    State(s): State<AppState>,
+    accept: Accept,
+    base: Base,
+    Q(q): Q<ListQuery>,
+) -> ApiResult<Response> {
+    let tenant = if R::TENANTED { q.tenant_id.as_deref() } else { None };
+    let items = s
+        .store
+        .list(R::CLASS)
+        .iter()
+        .filter(|v| tenant_matches(v, tenant))
+        .map(|v| render(&base, R::CLASS, v))
+        .collect();
+    list_reply(&accept, R::MEDIA, items)
+}
+
+async fn show<R: ApiResource>(
+    State(s): State<AppState>,
+    accept: Accept,
+    base: Base,
+    P(id): P<Uuid>,
+) -> ApiResult<Response> {
+    let v = fetch(&s.store, R::CLASS, id)?;
+    one_reply(&accept, R::MEDIA, render(&base, R::CLASS, &v))
+}
+
+/// Validates a new object, fills what its URL decides, stores it with its back-references,
+/// runs `then` in the same transaction, and answers 201 with its `Location`.
+pub async fn insert<R: ApiResource>(
+    store: &Store,
+    base: &Base,
+    obj: R,
+    fill: impl Fn(&mut Value),
+    then: impl Fn(&mut Tx<'_>, &Value) -> ApiResult<()>,
+) -> ApiResult<Response> {
+    obj.validate()?;
+    let id = obj.id();
+    let mut value = serde_json::to_value(&obj).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    integrity::strip_client_fields(R::CLASS, &mut value);
+    fill(&mut value);
+    store
+        .transact(|tx| {
+            integrity::create(tx, R::CLASS, value.clone())?;
+            then(tx, &value)
+        })
+        .await?;
+    Ok(created(object_uri(base, R::CLASS, &id.to_string())))
+}
+
+async fn create<R: ApiResource>(State(s): State<AppState>, base: Base, body: Body) -> ApiResult<Response> {
+    let obj: R = body.parse(R::MEDIA)?;
+    insert(&s.store, &base, obj, |_| {}, |_, _| Ok(())).await
+}
+
+/// Replaces the client-writable fields of a stored object; back-references follow.
+pub async fn replace<R: ApiResource>(store: &Store, id: Uuid, body: &Body) -> ApiResult<Response> {
+    let obj: R = body.parse(R::MEDIA)?;
+    obj.validate()?;
+    let incoming = serde_json::to_value(&obj).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    store
+        .transact(|tx| {
+            let stored = fetch_tx(tx, R::CLASS, id)?;
+            let merged = integrity::merge_client_update(R::CLASS, &stored, incoming.clone());
+            integrity::update(tx, R::CLASS, merged)?;
+            Ok::<_, ApiError>(())
+        })
+        .await?;
+    Ok(no_content())
+}
+
+async fn update<R: ApiResource>(State(s): State<AppState>, P(id): P<Uuid>, body: Body) -> ApiResult<Response> {
+    replace::<R>(&s.store, id, &body).await
+}
+
+async fn remove<R: ApiResource>(State(s): State<AppState>, P(id): P<Uuid>) -> ApiResult<Response> {
+    delete_object(&s.store, R::CLASS, id).await
+}
+
+pub async fn delete_object(store: &Store, class: Class, id: Uuid) -> ApiResult<Response> {
+    store
+        .transact(|tx| integrity::delete(tx, class, id).map_err(ApiError::from))
+        .await?;
+    Ok(no_content())
+}
+
+pub async fn immutable() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "this resource cannot be updated: delete it and create a new one",
+    )
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method not allowed on this resource")
+}
+
+async fn no_route() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "no such resource")
+}
+
+type R = axum::Router<AppState>;
+
+/// Every route under the API root.
+pub fn routes() -> R {
+    use topology as t;
+    R::new()
+        .route("/", get(root::application))
+        .route("/routers", get(list::<t::Router>).post(create::<t::Router>))
+        .route(
+            "/routers/{id}",
+            get(show::<t::Router>).put(update::<t::Router>).delete(remove::<t::Router>),
+        )
+        .route("/bridges", get(list::<t::Bridge>).post(create::<t::Bridge>))
+        .route(
+            "/bridges/{id}",
+            get(show::<t::Bridge>).put(update::<t::Bridge>).delete(remove::<t::Bridge>),
+        )
+        .route("/ports", get(list::<t::Port>))
+        .route(
+            "/ports/{id}",
+            get(show::<t::Port>).put(update::<t::Port>).delete(remove::<t::Port>),
+        )
+        .route("/chains", get(list::<t::Chain>).post(create::<t::Chain>))
+        .route(
+            "/chains/{id}",
+            get(show::<t::Chain>).put(immutable).delete(remove::<t::Chain>),
+        )
+        .route("/routes/{id}", get(show::<t::Route>).put(immutable).delete(remove::<t::Route>))
+        .route("/ip_addr_groups", get(list::<t::IpAddrGroup>).post(create::<t::IpAddrGroup>))
+        .route(
+            "/ip_addr_groups/{id}",
+            get(show::<t::IpAddrGroup>).put(immutable).delete(remove::<t::IpAddrGroup>),
+        )
+        .route("/port_groups", get(list::<t::PortGroup>).post(create::<t::PortGroup>))
+        .route(
+            "/port_groups/{id}",
+            get(show::<t::PortGroup>).put(update::<t::PortGroup>).delete(remove::<t::PortGroup>),
+        )
+        .route("/hosts", get(list::<t::Host>))
+        .route(
+            "/hosts/{id}",
+            get(show::<t::Host>).put(hosts::host_update).delete(remove::<t::Host>),
+        )
+        .route("/tunnel_zones", get(list::<t::TunnelZone>).post(create::<t::TunnelZone>))
+        .route(
+            "/tunnel_zones/{id}",
+            get(show::<t::TunnelZone>).put(update::<t::TunnelZone>).delete(remove::<t::TunnelZone>),
+        )
+        .route(
+            "/bgp_peers/{id}",
+            get(show::<t::BgpPeer>).put(update::<t::BgpPeer>).delete(remove::<t::BgpPeer>),
+        )
+        .route(
+            "/bgp_networks/{id}",
+            get(show::<t::BgpNetwork>).put(immutable).delete(remove::<t::BgpNetwork>),
+        )
+        .merge(routers::routes())
+        .merge(bridges::routes())
+        .merge(ports::routes())
+        .merge(chains::routes())
+        .merge(groups::routes())
+        .merge(hosts::routes())
+        .merge(tunnel_zones::routes())
+        .merge(dhcp::routes())
+        .merge(tables::routes())
+        .merge(bgp::routes())
+        .merge(system::routes())
+        .method_not_allowed_fallback(method_not_allowed)
+        .fallback(no_route)
+}

@@ -1,0 +1,121 @@
+//! Router sub-resources: its ports, the ports linked to them, and its routes.
+
+use axum::extract::State;
+use axum::response::Response;
+use axum::routing::get;
+use serde_json::{json, Value};
+use topology::{Class, Port, PortType, Route};
+use uuid::Uuid;
+
+use super::{fetch, fetch_tx, insert, list_reply, AppState, ApiResource, P};
+use crate::error::{ApiError, ApiResult};
+use crate::http::{Accept, Base, Body};
+use crate::render::render;
+use crate::store::Store;
+
+pub fn routes() -> axum::Router<AppState> {
+    axum::Router::new()
+        .route("/routers/{id}/ports", get(router_ports_list).post(router_port_create))
+        .route("/routers/{id}/peer_ports", get(router_peer_ports_list))
+        .route("/routers/{id}/routes", get(router_routes_list).post(router_route_create))
+}
+
+/// Ports of a device, rendered.
+pub fn device_ports(store: &Store, base: &Base, device: Uuid) -> Vec<Value> {
+    let device = json!(device.to_string());
+    store
+        .list(Class::Port)
+        .iter()
+        .filter(|p| p.get("deviceId") == Some(&device))
+        .map(|p| render(base, Class::Port, p))
+        .collect()
+}
+
+/// The peers of a device's linked ports, rendered.
+pub fn device_peer_ports(store: &Store, base: &Base, device: Uuid) -> Vec<Value> {
+    let device = json!(device.to_string());
+    store
+        .list(Class::Port)
+        .iter()
+        .filter(|p| p.get("deviceId") == Some(&device))
+        .filter_map(|p| p.get("peerId").and_then(Value::as_str)?.parse().ok())
+        .filter_map(|peer| store.get(Class::Port, peer))
+        .map(|p| render(base, Class::Port, &p))
+        .collect()
+}
+
+/// Creates a port of `port_type` on `device`, which must exist and be of that kind.
+pub async fn create_device_port(
+    store: &Store,
+    base: &Base,
+    device: Uuid,
+    port_type: PortType,
+    body: &Body,
+) -> ApiResult<Response> {
+    fetch(store, port_type.device_class(), device)?;
+    let mut port: Port = body.parse(Port::MEDIA)?;
+    port.port_type = port_type;
+    if port_type == PortType::Router && port.port_mac.is_none() {
+        port.port_mac = Some(Port::generated_mac(port.id));
+    }
+    if port_type == PortType::Bridge {
+        port.port_address = None;
+        port.network_address = None;
+        port.network_length = None;
+        port.port_mac = None;
+    }
+    insert(store, base, port, |v| v["deviceId"] = json!(device.to_string()), |_, _| Ok(())).await
+}
+
+async fn router_ports_list(State(s): State<AppState>, accept: Accept, base: Base, P(id): P<Uuid>) -> ApiResult<Response> {
+    fetch(&s.store, Class::Router, id)?;
+    list_reply(&accept, Port::MEDIA, device_ports(&s.store, &base, id))
+}
+
+async fn router_port_create(State(s): State<AppState>, base: Base, P(id): P<Uuid>, body: Body) -> ApiResult<Response> {
+    create_device_port(&s.store, &base, id, PortType::Router, &body).await
+}
+
+async fn router_peer_ports_list(State(s): State<AppState>, accept: Accept, base: Base, P(id): P<Uuid>) -> ApiResult<Response> {
+    fetch(&s.store, Class::Router, id)?;
+    list_reply(&accept, Port::MEDIA, device_peer_ports(&s.store, &base, id))
+}
+
+async fn router_routes_list(State(s): State<AppState>, accept: Accept, base: Base, P(id): P<Uuid>) -> ApiResult<Response> {
+    fetch(&s.store, Class::Router, id)?;
+    let router = json!(id.to_string());
+    let items = s
+        .store
+        .list(Class::Route)
+        .iter()
+        .filter(|r| r.get("routerId") == Some(&router))
+        .map(|r| render(&base, Class::Route, r))
+        .collect();
+    list_reply(&accept, Route::MEDIA, items)
+}
+
+async fn router_route_create(State(s): State<AppState>, base: Base, P(id): P<Uuid>, body: Body) -> ApiResult<Response> {
+    fetch(&s.store, Class::Router, id)?;
+    let route: Route = body.parse(Route::MEDIA)?;
+    let next_hop = route.next_hop_port;
+    insert(
+        &s.store,
+        &base,
+        route,
+        |v| v["routerId"] = json!(id.to_string()),
+        |tx, _| {
+            // A route may only leave through a port of its own router.
+            if let Some(port) = next_hop {
+                let p = fetch_tx(tx, Class::Port, port)?;
+                if p.get("deviceId").and_then(Value::as_str) != Some(id.to_string().as_str()) {
+                    return Err(ApiError::violation(
+                        "nextHopPort",
+                        format!("port {port} is not a port of router {id}"),
+                    ));
+                }
+            }
+            Ok(())
+        },
+    )
+    .await
+}

@@ -1,0 +1,231 @@
+//! The gateway's own extractors and replies: media-type negotiation (MidoNet v5 and the v1.9
+//! types eucanetd sends, or plain JSON), bodies parsed into model types with MidoNet-shaped
+//! errors, and the base URI that links in responses are built from.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::error::{ApiError, ApiResult};
+
+/// Largest request body accepted; bigger ones get 413 before they are parsed.
+pub const MAX_BODY: usize = 1024 * 1024;
+
+/// The resource name inside a MidoNet media type:
+/// `application/vnd.org.midonet.[collection.]<Name>-v<N>+json` -> `<Name>`.
+fn media_name(media: &str) -> Option<&str> {
+    let rest = media.trim().strip_prefix("application/vnd.org.midonet.")?;
+    let rest = rest.strip_prefix("collection.").unwrap_or(rest);
+    let (name, version) = rest.split_once("-v")?;
+    version.strip_suffix("+json")?.parse::<u32>().ok()?;
+    Some(name)
+}
+
+fn is_plain_json(media: &str) -> bool {
+    let m = media.trim();
+    m == "application/json" || m.starts_with("application/json;")
+}
+
+/// The request's `Accept` header, negotiated per resource by the handler.
+pub struct Accept(Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Accept {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        Ok(Accept(
+            parts
+                .headers
+                .get(header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string),
+        ))
+    }
+}
+
+impl Accept {
+    /// The content type to answer with for a resource named `names[0]` (or its aliases), or
+    /// 406 when the client accepts none of them. A vendor type the client sent is echoed back.
+    pub fn negotiate(&self, names: &[&str], collection: bool) -> ApiResult<HeaderValue> {
+        let default = || {
+            let kind = if collection { "collection." } else { "" };
+            HeaderValue::from_str(&format!("application/vnd.org.midonet.{kind}{}-v1+json", names[0]))
+                .unwrap_or(HeaderValue::from_static("application/json"))
+        };
+        let Some(accept) = &self.0 else {
+            return Ok(default());
+        };
+        for candidate in accept.split(',') {
+            let media = candidate.split(';').next().unwrap_or("").trim();
+            if media == "*/*" || media == "application/*" || media.is_empty() {
+                return Ok(default());
+            }
+            if is_plain_json(media) {
+                return Ok(HeaderValue::from_static("application/json"));
+            }
+            if media_name(media).is_some_and(|n| names.contains(&n)) {
+                if let Ok(v) = HeaderValue::from_str(media) {
+                    return Ok(v);
+                }
+            }
+        }
+        Err(ApiError::new(
+            StatusCode::NOT_ACCEPTABLE,
+            format!("none of the accepted media types ({accept}) is served here; use application/json or a {} media type", names[0]),
+        ))
+    }
+}
+
+/// A request body, bounded by [`MAX_BODY`], with its content type.
+pub struct Body {
+    content_type: Option<String>,
+    bytes: Bytes,
+}
+
+impl<S: Send + Sync> FromRequest<S> for Body {
+    type Rejection = ApiError;
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let content_type = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            ApiError::new(
+                e.status(),
+                if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    format!("request body is larger than {MAX_BODY} bytes")
+                } else {
+                    format!("cannot read request body: {e}")
+                },
+            )
+        })?;
+        Ok(Body { content_type, bytes })
+    }
+}
+
+/// Removes `null` members, so an explicit null means the same as an absent field (Jackson's
+/// behaviour that MidoNet's clients rely on when they send whole objects back).
+fn strip_nulls(v: &mut Value) {
+    match v {
+        Value::Object(map) => {
+            map.retain(|_, m| !m.is_null());
+            map.values_mut().for_each(strip_nulls);
+        }
+        Value::Array(items) => items.iter_mut().for_each(strip_nulls),
+        _ => {}
+    }
+}
+
+impl Body {
+    /// Checks the content type against `names` and parses the body as `T`.
+    pub fn parse<T: DeserializeOwned>(&self, names: &[&str]) -> ApiResult<T> {
+        if let Some(ct) = &self.content_type {
+            let media = ct.split(';').next().unwrap_or("").trim();
+            let ok = is_plain_json(media) || media_name(media).is_some_and(|n| names.contains(&n));
+            if !ok {
+                return Err(ApiError::new(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    format!("content type {media} is not accepted here; send application/json or a {} media type", names[0]),
+                ));
+            }
+        }
+        let mut value: Value = serde_json::from_slice(&self.bytes)
+            .map_err(|e| ApiError::bad_request(format!("malformed JSON body: {e}")))?;
+        if !value.is_object() {
+            return Err(ApiError::bad_request("the body must be a JSON object"));
+        }
+        strip_nulls(&mut value);
+        serde_path_to_error::deserialize(value).map_err(|e| {
+            let path = e.path().to_string();
+            let inner = e.into_inner().to_string();
+            if path == "." {
+                ApiError::bad_request(format!("invalid body: {inner}"))
+            } else {
+                ApiError::violation(&path, inner)
+            }
+        })
+    }
+}
+
+/// The URI prefix links are built from: scheme, the `Host` the client used, and `/midonet-api`.
+#[derive(Clone)]
+pub struct Base(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for Base {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        Ok(Base(base_from(&parts.headers)))
+    }
+}
+
+pub fn base_from(headers: &HeaderMap) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("127.0.0.1:8181");
+    format!("http://{host}{}", crate::API_ROOT)
+}
+
+impl Base {
+    pub fn uri(&self, path: &str) -> String {
+        format!("{}{path}", self.0)
+    }
+}
+
+/// A JSON answer with a negotiated media type.
+pub fn reply(media: HeaderValue, body: &Value) -> Response {
+    (StatusCode::OK, [(header::CONTENT_TYPE, media)], body.to_string()).into_response()
+}
+
+/// 201 Created with the new resource's `Location`.
+pub fn created(location: String) -> Response {
+    match HeaderValue::from_str(&location) {
+        Ok(loc) => (StatusCode::CREATED, [(header::LOCATION, loc)]).into_response(),
+        Err(_) => StatusCode::CREATED.into_response(),
+    }
+}
+
+pub fn no_content() -> Response {
+    StatusCode::NO_CONTENT.into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vendor_media_types_name_their_resource() {
+        assert_eq!(media_name("application/vnd.org.midonet.Router-v3+json"), Some("Router"));
+        assert_eq!(media_name("application/vnd.org.midonet.collection.Port-v2+json"), Some("Port"));
+        assert_eq!(media_name("application/vnd.org.midonet.Router+json"), None);
+        assert_eq!(media_name("text/html"), None);
+    }
+
+    #[test]
+    fn negotiation_echoes_vendor_types_and_refuses_strangers() {
+        let a = Accept(Some("application/vnd.org.midonet.collection.Router-v2+json".into()));
+        assert_eq!(
+            a.negotiate(&["Router"], true).unwrap(),
+            "application/vnd.org.midonet.collection.Router-v2+json"
+        );
+        let b = Accept(Some("text/html".into()));
+        assert_eq!(b.negotiate(&["Router"], false).unwrap_err().status, StatusCode::NOT_ACCEPTABLE);
+        let c = Accept(Some("application/vnd.org.midonet.Bridge-v3+json".into()));
+        assert_eq!(c.negotiate(&["Router"], false).unwrap_err().status, StatusCode::NOT_ACCEPTABLE);
+    }
+
+    #[test]
+    fn bodies_name_the_bad_field() {
+        let body = Body {
+            content_type: Some("application/json".into()),
+            bytes: Bytes::from_static(br#"{"type": "Router", "portAddress": "10.0.0.300"}"#),
+        };
+        let err = body.parse::<topology::Port>(&["Port"]).unwrap_err();
+        assert_eq!(err.status, StatusCode::BAD_REQUEST);
+        assert_eq!(err.violations[0].0, "portAddress");
+    }
+}

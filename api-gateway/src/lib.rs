@@ -1,0 +1,75 @@
+//! The MidoNet REST API gateway: MidoNet v5's API (and the v1.9 media types eucanetd sends)
+//! served over a transactional topology store kept in ZooKeeper or in an embedded file.
+
+pub mod api;
+pub mod error;
+pub mod http;
+pub mod openapi;
+pub mod render;
+pub mod store;
+pub mod testing;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::extract::DefaultBodyLimit;
+use tower_http::trace::TraceLayer;
+
+use crate::api::AppState;
+use crate::store::Store;
+
+/// Where the API lives on the server, as in MidoNet.
+pub const API_ROOT: &str = "/midonet-api";
+
+/// The whole service over `store`, without a socket (tests call it directly).
+pub fn app(store: Arc<Store>) -> axum::Router {
+    let api = api::routes().merge(openapi::routes()).with_state(AppState { store });
+    axum::Router::new()
+        .nest(API_ROOT, api)
+        .layer(DefaultBodyLimit::max(http::MAX_BODY))
+        .layer(TraceLayer::new_for_http())
+}
+
+/// Which backend holds the topology.
+#[derive(Debug, Clone)]
+pub enum StoreConfig {
+    /// The embedded redb file in this directory (the default).
+    Embedded { dir: PathBuf },
+    /// A ZooKeeper ensemble (`host:port,...`) under `root` (default `/midonet`).
+    ZooKeeper { connect: String, root: String },
+}
+
+/// Opens the configured store and loads its mirror.
+pub async fn open_store(config: &StoreConfig) -> anyhow::Result<Arc<Store>> {
+    use anyhow::Context;
+    let backend: Arc<dyn store::backend::Backend> = match config {
+        StoreConfig::Embedded { dir } => Arc::new(
+            store::embedded::Embedded::open(dir)
+                .with_context(|| format!("opening the embedded store in {}", dir.display()))?,
+        ),
+        StoreConfig::ZooKeeper { connect, root } => Arc::new(
+            store::zookeeper::ZookeeperBackend::connect(connect, root)
+                .await
+                .with_context(|| format!("connecting to ZooKeeper at {connect}"))?,
+        ),
+    };
+    Ok(Store::open(backend).await.context("loading the topology store")?)
+}
+
+/// Binds `listen`, reports the bound address through `bound`, and serves until `shutdown`.
+pub async fn serve(
+    store: Arc<Store>,
+    listen: SocketAddr,
+    bound: impl FnOnce(SocketAddr),
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
+    bound(listener.local_addr()?);
+    axum::serve(listener, app(store))
+        .with_graceful_shutdown(shutdown)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,146 @@
+//! `api-gateway`: serves the MidoNet REST API, and registers hosts on a running gateway.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use api_gateway::StoreConfig;
+use clap::{Parser, Subcommand, ValueEnum};
+use tracing_subscriber::EnvFilter;
+
+#[derive(Parser)]
+#[command(
+    version,
+    about = "MidoNet-compatible REST API gateway over ZooKeeper or an embedded store"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Backend {
+    /// A local redb file (single gateway, no ZooKeeper needed).
+    Embedded,
+    /// A ZooKeeper ensemble, shared by any number of gateways.
+    Zookeeper,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API under /midonet-api until interrupted.
+    Serve {
+        /// Address to listen on (port 0 picks a free one).
+        #[arg(long, default_value = "127.0.0.1:8181", env = "MIDONET_API_LISTEN")]
+        listen: SocketAddr,
+        /// Where the topology is stored.
+        #[arg(long, value_enum, default_value = "embedded")]
+        store: Backend,
+        /// Directory of the embedded store.
+        #[arg(long, default_value = "./midonet-data")]
+        data_dir: PathBuf,
+        /// ZooKeeper ensemble, `host:port[,host:port...]`.
+        #[arg(long, default_value = "127.0.0.1:2181", env = "MIDONET_ZOOKEEPER")]
+        zookeeper: String,
+        /// Root znode of the topology in ZooKeeper.
+        #[arg(long, default_value = "/midonet")]
+        zk_root: String,
+    },
+    /// Register (or refresh) a host and its interfaces on a running gateway (our extension:
+    /// MidoNet's agent does this on its own hosts).
+    RegisterHost {
+        /// The gateway's API URL.
+        #[arg(
+            long,
+            default_value = "http://127.0.0.1:8181/midonet-api",
+            env = "MIDO_API_URL"
+        )]
+        url: String,
+        /// The host's id; defaults to one derived from its name, so re-registering is stable.
+        #[arg(long)]
+        id: Option<uuid::Uuid>,
+        #[arg(long)]
+        name: String,
+        /// The host's addresses (repeatable).
+        #[arg(long = "address")]
+        addresses: Vec<String>,
+        /// Interfaces, `name[=mac]` (repeatable).
+        #[arg(long = "interface")]
+        interfaces: Vec<String>,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match Cli::parse().command {
+        Command::Serve {
+            listen,
+            store,
+            data_dir,
+            zookeeper,
+            zk_root,
+        } => {
+            let config = match store {
+                Backend::Embedded => StoreConfig::Embedded { dir: data_dir },
+                Backend::Zookeeper => StoreConfig::ZooKeeper {
+                    connect: zookeeper,
+                    root: zk_root,
+                },
+            };
+            let store = api_gateway::open_store(&config).await?;
+            api_gateway::serve(
+                store,
+                listen,
+                |addr| {
+                    // The first stdout line says where to reach us (tests and scripts read it).
+                    println!(
+                        "api-gateway listening on http://{addr}{}",
+                        api_gateway::API_ROOT
+                    );
+                },
+                async {
+                    let _ = tokio::signal::ctrl_c().await;
+                },
+            )
+            .await
+        }
+        Command::RegisterHost {
+            url,
+            id,
+            name,
+            addresses,
+            interfaces,
+        } => {
+            let id = id
+                .unwrap_or_else(|| uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_DNS, name.as_bytes()));
+            let ifaces: Vec<serde_json::Value> = interfaces
+                .iter()
+                .map(|i| match i.split_once('=') {
+                    Some((n, mac)) => serde_json::json!({"name": n, "mac": mac}),
+                    None => serde_json::json!({"name": i}),
+                })
+                .collect();
+            let body = serde_json::json!({"id": id, "name": name, "addresses": addresses, "hostInterfaces": ifaces});
+            let endpoint = format!("{}/admin/hosts", url.trim_end_matches('/'));
+            let resp = reqwest::Client::new()
+                .post(&endpoint)
+                .json(&body)
+                .send()
+                .await
+                .with_context(|| format!("cannot reach the gateway at {endpoint}"))?;
+            let status = resp.status();
+            if !status.is_success() {
+                let text = resp.text().await.unwrap_or_default();
+                anyhow::bail!("{endpoint} answered {status}: {text}");
+            }
+            println!("host {id} {name} registered");
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,200 @@
+//! The OpenAPI 3 document of the API, served at `/midonet-api/openapi.json`, built from the
+//! same route table the server uses, so it cannot drift from what is served.
+
+use axum::routing::get;
+use axum::Json;
+use serde_json::{json, Map, Value};
+
+use crate::api::AppState;
+
+/// `(method, path, summary)` of every endpoint; paths are relative to `/midonet-api`.
+pub const ENDPOINTS: &[(&str, &str, &str)] = &[
+    ("get", "/", "The root resource: version, collection URIs and templates"),
+    ("get", "/routers", "List routers (?tenant_id= filters)"),
+    ("post", "/routers", "Create a router"),
+    ("get", "/routers/{id}", "Show a router"),
+    ("put", "/routers/{id}", "Update a router"),
+    ("delete", "/routers/{id}", "Delete a router, its ports, routes and BGP objects"),
+    ("get", "/routers/{id}/ports", "List a router's ports"),
+    ("post", "/routers/{id}/ports", "Create a router port (gets a Local route to its address)"),
+    ("get", "/routers/{id}/peer_ports", "List the ports linked to a router's ports"),
+    ("get", "/routers/{id}/routes", "List a router's routes"),
+    ("post", "/routers/{id}/routes", "Create a route"),
+    ("get", "/routers/{id}/bgp_peers", "List a router's BGP peers"),
+    ("post", "/routers/{id}/bgp_peers", "Create a BGP peer"),
+    ("get", "/routers/{id}/bgp_networks", "List a router's announced networks"),
+    ("post", "/routers/{id}/bgp_networks", "Create an announced network"),
+    ("get", "/bridges", "List bridges (?tenant_id= filters)"),
+    ("post", "/bridges", "Create a bridge"),
+    ("get", "/bridges/{id}", "Show a bridge"),
+    ("put", "/bridges/{id}", "Update a bridge"),
+    ("delete", "/bridges/{id}", "Delete a bridge, its ports, DHCP subnets and tables"),
+    ("get", "/bridges/{id}/ports", "List a bridge's ports"),
+    ("post", "/bridges/{id}/ports", "Create a bridge port"),
+    ("get", "/bridges/{id}/peer_ports", "List the ports linked to a bridge's ports"),
+    ("get", "/bridges/{id}/dhcp", "List DHCP subnets"),
+    ("post", "/bridges/{id}/dhcp", "Create a DHCP subnet"),
+    ("get", "/bridges/{id}/dhcp/{subnet}", "Show a DHCP subnet (subnet = 10.0.0.0_24)"),
+    ("put", "/bridges/{id}/dhcp/{subnet}", "Update a DHCP subnet"),
+    ("delete", "/bridges/{id}/dhcp/{subnet}", "Delete a DHCP subnet"),
+    ("get", "/bridges/{id}/dhcp/{subnet}/hosts", "List DHCP hosts"),
+    ("post", "/bridges/{id}/dhcp/{subnet}/hosts", "Create a DHCP host"),
+    ("get", "/bridges/{id}/dhcp/{subnet}/hosts/{mac}", "Show a DHCP host (mac = aa-bb-cc-dd-ee-ff)"),
+    ("put", "/bridges/{id}/dhcp/{subnet}/hosts/{mac}", "Update a DHCP host"),
+    ("delete", "/bridges/{id}/dhcp/{subnet}/hosts/{mac}", "Delete a DHCP host"),
+    ("get", "/bridges/{id}/mac_table", "List MAC table entries (all VLANs)"),
+    ("post", "/bridges/{id}/mac_table", "Add a MAC table entry"),
+    ("get", "/bridges/{id}/mac_table/{entry}", "Show a MAC entry (entry = mac_portId)"),
+    ("delete", "/bridges/{id}/mac_table/{entry}", "Delete a MAC entry"),
+    ("get", "/bridges/{id}/vlans/{vlan}/mac_table", "List a VLAN's MAC entries"),
+    ("post", "/bridges/{id}/vlans/{vlan}/mac_table", "Add a VLAN MAC entry"),
+    ("get", "/bridges/{id}/vlans/{vlan}/mac_table/{entry}", "Show a VLAN MAC entry"),
+    ("delete", "/bridges/{id}/vlans/{vlan}/mac_table/{entry}", "Delete a VLAN MAC entry"),
+    ("get", "/bridges/{id}/arp_table", "List ARP table entries"),
+    ("post", "/bridges/{id}/arp_table", "Add an ARP entry"),
+    ("get", "/bridges/{id}/arp_table/{entry}", "Show an ARP entry (entry = ip_mac)"),
+    ("delete", "/bridges/{id}/arp_table/{entry}", "Delete an ARP entry"),
+    ("get", "/ports", "List ports"),
+    ("get", "/ports/{id}", "Show a port"),
+    ("put", "/ports/{id}", "Update a port (not its link or binding)"),
+    ("delete", "/ports/{id}", "Delete a port, unlinking its peer and deleting its routes"),
+    ("post", "/ports/{id}/link", "Link a port to a peer port"),
+    ("delete", "/ports/{id}/link", "Unlink a port"),
+    ("get", "/ports/{id}/port_groups", "List a port's group memberships"),
+    ("get", "/chains", "List chains (?tenant_id= filters)"),
+    ("post", "/chains", "Create a chain"),
+    ("get", "/chains/{id}", "Show a chain"),
+    ("delete", "/chains/{id}", "Delete a chain, its rules and jumps into it; clear filters"),
+    ("get", "/chains/{id}/rules", "List a chain's rules in order"),
+    ("post", "/chains/{id}/rules", "Insert a rule at a position"),
+    ("get", "/rules/{id}", "Show a rule"),
+    ("delete", "/rules/{id}", "Delete a rule"),
+    ("get", "/routes/{id}", "Show a route"),
+    ("delete", "/routes/{id}", "Delete a route"),
+    ("get", "/ip_addr_groups", "List IP address groups"),
+    ("post", "/ip_addr_groups", "Create an IP address group"),
+    ("get", "/ip_addr_groups/{id}", "Show an IP address group"),
+    ("delete", "/ip_addr_groups/{id}", "Delete an IP address group and the rules matching it"),
+    ("get", "/ip_addr_groups/{id}/ip_addrs", "List a group's addresses"),
+    ("post", "/ip_addr_groups/{id}/ip_addrs", "Add an address"),
+    ("get", "/ip_addr_groups/{id}/versions/{version}/ip_addrs/{addr}", "Show an address"),
+    ("delete", "/ip_addr_groups/{id}/versions/{version}/ip_addrs/{addr}", "Remove an address"),
+    ("get", "/port_groups", "List port groups (?tenant_id= filters)"),
+    ("post", "/port_groups", "Create a port group"),
+    ("get", "/port_groups/{id}", "Show a port group"),
+    ("put", "/port_groups/{id}", "Update a port group"),
+    ("delete", "/port_groups/{id}", "Delete a port group"),
+    ("get", "/port_groups/{id}/ports", "List a group's ports"),
+    ("post", "/port_groups/{id}/ports", "Add a port to a group"),
+    ("get", "/port_groups/{id}/ports/{port}", "Show a membership"),
+    ("delete", "/port_groups/{id}/ports/{port}", "Remove a port from a group"),
+    ("get", "/hosts", "List hosts"),
+    ("get", "/hosts/{id}", "Show a host"),
+    ("put", "/hosts/{id}", "Update a host's weights and limits"),
+    ("delete", "/hosts/{id}", "Delete a host, unbinding its ports"),
+    ("get", "/hosts/{id}/interfaces", "List a host's interfaces"),
+    ("get", "/hosts/{id}/interfaces/{name}", "Show an interface"),
+    ("get", "/hosts/{id}/ports", "List a host's port bindings"),
+    ("post", "/hosts/{id}/ports", "Bind a port to a host interface"),
+    ("get", "/hosts/{id}/ports/{port}", "Show a binding"),
+    ("delete", "/hosts/{id}/ports/{port}", "Unbind a port"),
+    ("post", "/admin/hosts", "Extension: register or refresh a host and its interfaces"),
+    ("get", "/tunnel_zones", "List tunnel zones"),
+    ("post", "/tunnel_zones", "Create a tunnel zone"),
+    ("get", "/tunnel_zones/{id}", "Show a tunnel zone"),
+    ("put", "/tunnel_zones/{id}", "Update a tunnel zone"),
+    ("delete", "/tunnel_zones/{id}", "Delete a tunnel zone"),
+    ("get", "/tunnel_zones/{id}/hosts", "List a zone's members"),
+    ("post", "/tunnel_zones/{id}/hosts", "Add a host to a zone"),
+    ("get", "/tunnel_zones/{id}/hosts/{host}", "Show a member"),
+    ("delete", "/tunnel_zones/{id}/hosts/{host}", "Remove a member"),
+    ("get", "/bgp_peers/{id}", "Show a BGP peer"),
+    ("put", "/bgp_peers/{id}", "Update a BGP peer"),
+    ("delete", "/bgp_peers/{id}", "Delete a BGP peer"),
+    ("get", "/bgp_networks/{id}", "Show an announced network"),
+    ("delete", "/bgp_networks/{id}", "Delete an announced network"),
+    ("get", "/system_state", "Show the system state"),
+    ("put", "/system_state", "Update the system state"),
+    ("get", "/tenants", "List tenants that own objects"),
+    ("get", "/tenants/{id}", "Show a tenant"),
+    ("get", "/openapi.json", "Extension: this document"),
+];
+
+fn error_schema() -> Value {
+    json!({
+        "type": "object",
+        "required": ["message", "code"],
+        "properties": {
+            "message": {"type": "string"},
+            "code": {"type": "integer"},
+            "violations": {"type": "array", "items": {"type": "object", "additionalProperties": {"type": "string"}}}
+        }
+    })
+}
+
+/// The document, with every endpoint's parameters, bodies and responses.
+pub fn document() -> Value {
+    let mut paths = Map::new();
+    for (method, path, summary) in ENDPOINTS {
+        let params: Vec<Value> = path
+            .split('/')
+            .filter_map(|seg| seg.strip_prefix('{')?.strip_suffix('}'))
+            .map(|name| {
+                let schema = if name == "id" && !path.starts_with("/tenants") {
+                    json!({"type": "string", "format": "uuid"})
+                } else {
+                    json!({"type": "string"})
+                };
+                json!({"name": name, "in": "path", "required": true, "schema": schema})
+            })
+            .collect();
+        let error = json!({"description": "MidoNet error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
+        let mut responses = Map::new();
+        match *method {
+            "get" => {
+                responses.insert("200".into(), json!({"description": "OK", "content": {"application/json": {"schema": {}}}}));
+                responses.insert("404".into(), error.clone());
+                responses.insert("406".into(), error.clone());
+            }
+            "post" => {
+                responses.insert("201".into(), json!({"description": "Created; Location names the new resource"}));
+                responses.insert("400".into(), error.clone());
+                responses.insert("404".into(), error.clone());
+                responses.insert("409".into(), error.clone());
+                responses.insert("415".into(), error.clone());
+            }
+            "put" => {
+                responses.insert("204".into(), json!({"description": "Updated"}));
+                responses.insert("400".into(), error.clone());
+                responses.insert("404".into(), error.clone());
+                responses.insert("415".into(), error.clone());
+            }
+            _ => {
+                responses.insert("204".into(), json!({"description": "Deleted"}));
+                responses.insert("404".into(), error.clone());
+                responses.insert("409".into(), error.clone());
+            }
+        }
+        let mut op = json!({"summary": summary, "parameters": params, "responses": responses});
+        if matches!(*method, "post" | "put") {
+            op["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": {"type": "object"}}}});
+        }
+        let entry = paths.entry(path.to_string()).or_insert_with(|| json!({}));
+        entry[*method] = op;
+    }
+    json!({
+        "openapi": "3.0.3",
+        "info": {"title": "MidoNet REST API (v5.0)", "version": crate::api::VERSION},
+        "servers": [{"url": crate::API_ROOT}],
+        "paths": paths,
+        "components": {"schemas": {"Error": error_schema()}}
+    })
+}
+
+async fn openapi_json() -> Json<Value> {
+    Json(document())
+}
+
+pub fn routes() -> axum::Router<AppState> {
+    axum::Router::new().route("/openapi.json", get(openapi_json))
+}

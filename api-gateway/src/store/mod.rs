@@ -1,0 +1,426 @@
+//! The topology store: an in-memory mirror of the backend's key tree that serves every read,
+//! and a transaction engine that turns one API write into one atomic backend multi.
+//!
+//! Contract of [`Store::transact`]: the closure runs against a consistent snapshot of the mirror,
+//! its writes are sent as one multi with a version check on every key it read or wrote, and on
+//! success the mirror reflects them before `transact` returns (read-your-writes on this
+//! gateway). On a version conflict the touched keys are re-read and the closure runs again; an
+//! error from the closure discards everything it did.
+
+pub mod backend;
+pub mod embedded;
+pub mod zookeeper;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, RwLock, RwLockReadGuard};
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::sync::mpsc;
+use topology::integrity::Objects;
+use topology::Class;
+use uuid::Uuid;
+
+use backend::{Backend, BackendError, Entry, KvOp, Observed, Receipt, Stat};
+
+/// Key prefix of stored objects: `zoom/0/models/<Class>/<uuid>`.
+pub const MODELS: &str = "zoom/0/models/";
+/// Key prefix of state tables: `zoom/0/tables/<Class>/<uuid>/<table>/<key>,<value>,<version>`.
+pub const TABLES: &str = "zoom/0/tables/";
+/// The version suffix MidoNet gives persistent (API-written) state-table entries.
+pub const PERSISTENT: &str = "2147483647";
+
+/// How many times a conflicting transaction is re-run before the client gets 409.
+const ATTEMPTS: usize = 8;
+/// ZooKeeper refuses requests over 1 MB; stay well under it.
+pub const MAX_MULTI_BYTES: usize = 900 * 1024;
+
+pub fn model_path(class: Class, id: Uuid) -> String {
+    format!("{MODELS}{}/{id}", class.name())
+}
+
+/// Path of a state table of an object, e.g. `table_dir(Network, id, "mac_table/0")`.
+pub fn table_dir(class: Class, id: Uuid, table: &str) -> String {
+    format!("{TABLES}{}/{id}/{table}/", class.name())
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(transparent)]
+    Backend(#[from] BackendError),
+    #[error("gave up after {ATTEMPTS} concurrent modifications of {path}")]
+    Contended { path: String },
+    #[error("the write is {size} bytes, over the store's {MAX_MULTI_BYTES}-byte limit")]
+    TooLarge { size: usize },
+    #[error("stored object {path} is not valid JSON: {reason}")]
+    Corrupt { path: String, reason: String },
+}
+
+#[derive(Debug, Clone)]
+struct Slot {
+    value: Arc<Value>,
+    stat: Stat,
+}
+
+/// What this gateway knows of the store, kept current by its own writes and the backend watch.
+#[derive(Default)]
+struct Mirror {
+    keys: BTreeMap<String, Slot>,
+    /// Revisions at which keys were deleted, so a stale read cannot resurrect them.
+    tombstones: HashMap<String, i64>,
+    rev: i64,
+}
+
+impl Mirror {
+    fn present(&mut self, entry: Entry) {
+        if self.tombstones.get(&entry.path).is_some_and(|&r| r >= entry.stat.rev) {
+            return;
+        }
+        if self.keys.get(&entry.path).is_some_and(|s| s.stat.rev >= entry.stat.rev) {
+            return;
+        }
+        let value = if entry.data.is_empty() {
+            Value::Null
+        } else {
+            match serde_json::from_slice(&entry.data) {
+                Ok(v) => v,
+                Err(e) => {
+                    tracing::warn!(path = %entry.path, error = %e, "ignoring unreadable stored object");
+                    return;
+                }
+            }
+        };
+        self.rev = self.rev.max(entry.stat.rev);
+        self.tombstones.remove(&entry.path);
+        self.keys.insert(
+            entry.path,
+            Slot {
+                value: Arc::new(value),
+                stat: entry.stat,
+            },
+        );
+    }
+
+    fn absent(&mut self, path: String, rev: i64) {
+        if self.keys.get(&path).is_some_and(|s| s.stat.rev < rev) {
+            self.keys.remove(&path);
+        }
+        if !self.keys.contains_key(&path) {
+            self.tombstones.insert(path, rev);
+        }
+    }
+
+    fn observe(&mut self, o: Observed) {
+        match o {
+            Observed::Present(e) => self.present(e),
+            Observed::Absent { path, rev } => self.absent(path, rev),
+            Observed::Resync => {}
+        }
+    }
+
+    fn apply_local(&mut self, ops: &[KvOp], values: &HashMap<String, Arc<Value>>, receipt: &Receipt) {
+        self.rev = self.rev.max(receipt.rev);
+        for (op, stat) in ops.iter().zip(&receipt.stats) {
+            match (op, stat) {
+                (KvOp::Create { path, .. } | KvOp::Set { path, .. }, Some(stat)) => {
+                    let value = values.get(path).cloned().unwrap_or_else(|| Arc::new(Value::Null));
+                    self.tombstones.remove(path);
+                    self.keys.insert(path.clone(), Slot { value, stat: *stat });
+                }
+                (KvOp::Delete { path, .. }, _) => {
+                    self.keys.remove(path);
+                    self.tombstones.insert(path.clone(), receipt.rev);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn prefixed<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = (&'a String, &'a Slot)> + 'a {
+        self.keys
+            .range(prefix.to_string()..)
+            .take_while(move |(k, _)| k.starts_with(prefix))
+    }
+}
+
+/// The store a gateway serves from.
+pub struct Store {
+    backend: Arc<dyn Backend>,
+    mirror: Arc<RwLock<Mirror>>,
+    /// Commits hold it shared; a full reload holds it exclusively, so none interleave.
+    gate: tokio::sync::RwLock<()>,
+}
+
+impl Store {
+    /// Loads the backend into the mirror and starts following other writers' changes.
+    pub async fn open(backend: Arc<dyn Backend>) -> Result<Arc<Store>, StoreError> {
+        let store = Arc::new(Store {
+            backend,
+            mirror: Arc::new(RwLock::new(Mirror::default())),
+            gate: tokio::sync::RwLock::new(()),
+        });
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        store.backend.watch(tx).await?;
+        store.reload().await?;
+        let weak = Arc::downgrade(&store);
+        tokio::spawn(async move {
+            while let Some(first) = rx.recv().await {
+                let Some(store) = weak.upgrade() else { break };
+                let mut batch = vec![first];
+                while let Ok(more) = rx.try_recv() {
+                    batch.push(more);
+                }
+                if batch.iter().any(|o| matches!(o, Observed::Resync)) {
+                    while let Err(e) = store.reload().await {
+                        tracing::warn!(error = %e, "store reload failed; retrying");
+                        tokio::time::sleep(Duration::from_millis(500)).await;
+                    }
+                    continue;
+                }
+                let mut mirror = store.write_mirror();
+                for o in batch {
+                    mirror.observe(o);
+                }
+            }
+        });
+        Ok(store)
+    }
+
+    fn read_mirror(&self) -> RwLockReadGuard<'_, Mirror> {
+        // A panic while holding the lock cannot leave the map half-updated in a way that
+        // matters more than serving: keep going with what is there.
+        self.mirror.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn write_mirror(&self) -> std::sync::RwLockWriteGuard<'_, Mirror> {
+        self.mirror.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Replaces the mirror with a fresh full read of the backend.
+    pub async fn reload(&self) -> Result<(), StoreError> {
+        let _exclusive = self.gate.write().await;
+        let entries = self.backend.load().await?;
+        let mut fresh = Mirror::default();
+        for e in entries {
+            fresh.present(e);
+        }
+        let mut mirror = self.write_mirror();
+        fresh.rev = fresh.rev.max(mirror.rev);
+        *mirror = fresh;
+        tracing::info!(keys = mirror.keys.len(), rev = mirror.rev, "store mirror loaded");
+        Ok(())
+    }
+
+    /// The highest store revision this gateway has seen.
+    pub fn revision(&self) -> i64 {
+        self.read_mirror().rev
+    }
+
+    pub fn get(&self, class: Class, id: Uuid) -> Option<Arc<Value>> {
+        self.read_mirror().keys.get(&model_path(class, id)).map(|s| s.value.clone())
+    }
+
+    /// Every stored object of `class`, in id order.
+    pub fn list(&self, class: Class) -> Vec<Arc<Value>> {
+        let prefix = format!("{MODELS}{}/", class.name());
+        self.read_mirror().prefixed(&prefix).map(|(_, s)| s.value.clone()).collect()
+    }
+
+    /// The entries of a state table, as paths below it (`key,value,version`, or
+    /// `<arg>/key,value,version` for tables with an argument such as the MAC table's VLAN).
+    pub fn table(&self, class: Class, id: Uuid, table: &str) -> Vec<String> {
+        let dir = table_dir(class, id, table);
+        self.read_mirror()
+            .prefixed(&dir)
+            .map(|(k, _)| k[dir.len()..].to_string())
+            .collect()
+    }
+
+    /// Runs `work` as one atomic write; see the module contract.
+    pub async fn transact<T, E>(&self, work: impl Fn(&mut Tx<'_>) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<StoreError>,
+    {
+        let _shared = self.gate.read().await;
+        let mut last_conflict = String::new();
+        for attempt in 0..ATTEMPTS {
+            let (out, ops, values) = {
+                let mirror = self.read_mirror();
+                let mut tx = Tx::new(&mirror);
+                let out = work(&mut tx)?;
+                let (ops, values) = tx.into_ops().map_err(E::from)?;
+                (out, ops, values)
+            };
+            if ops.iter().all(|op| matches!(op, KvOp::Check { .. })) {
+                return Ok(out);
+            }
+            let size: usize = ops
+                .iter()
+                .map(|op| match op {
+                    KvOp::Create { path, data } | KvOp::Set { path, data, .. } => path.len() + data.len(),
+                    other => other.path().len(),
+                })
+                .sum();
+            if size > MAX_MULTI_BYTES {
+                return Err(StoreError::TooLarge { size }.into());
+            }
+            match self.backend.multi(ops.clone()).await {
+                Ok(receipt) => {
+                    self.write_mirror().apply_local(&ops, &values, &receipt);
+                    return Ok(out);
+                }
+                Err(BackendError::Conflict { path }) => {
+                    tracing::debug!(%path, attempt, "write conflict; refreshing and retrying");
+                    let paths = ops.iter().map(|op| op.path().to_string()).collect();
+                    let observed = self.backend.read(paths).await.map_err(StoreError::from)?;
+                    let mut mirror = self.write_mirror();
+                    for o in observed {
+                        mirror.observe(o);
+                    }
+                    last_conflict = path;
+                }
+                Err(e) => return Err(StoreError::from(e).into()),
+            }
+        }
+        Err(StoreError::Contended { path: last_conflict }.into())
+    }
+}
+
+/// One transaction's view: the mirror snapshot plus this transaction's own writes.
+pub struct Tx<'a> {
+    mirror: &'a Mirror,
+    /// Keys read from the snapshot and the version seen (`None`: absent).
+    reads: BTreeMap<String, Option<i32>>,
+    /// Keys written: `Some` = put, `None` = delete.
+    writes: BTreeMap<String, Option<Arc<Value>>>,
+}
+
+impl<'a> Tx<'a> {
+    fn new(mirror: &'a Mirror) -> Self {
+        Tx {
+            mirror,
+            reads: BTreeMap::new(),
+            writes: BTreeMap::new(),
+        }
+    }
+
+    fn read_path(&mut self, path: String) -> Option<Arc<Value>> {
+        if let Some(w) = self.writes.get(&path) {
+            return w.clone();
+        }
+        let slot = self.mirror.keys.get(&path);
+        self.reads.insert(path, slot.map(|s| s.stat.version));
+        slot.map(|s| s.value.clone())
+    }
+
+    pub fn get_shared(&mut self, class: Class, id: Uuid) -> Option<Arc<Value>> {
+        self.read_path(model_path(class, id))
+    }
+
+    /// Every object of `class` as this transaction sees it.
+    pub fn list(&mut self, class: Class) -> Vec<Arc<Value>> {
+        let prefix = format!("{MODELS}{}/", class.name());
+        let mut paths: Vec<String> = self.mirror.prefixed(&prefix).map(|(k, _)| k.clone()).collect();
+        paths.extend(self.writes.range(prefix.clone()..).take_while(|(k, _)| k.starts_with(&prefix)).map(|(k, _)| k.clone()));
+        paths.sort();
+        paths.dedup();
+        paths.into_iter().filter_map(|p| self.read_path(p)).collect()
+    }
+
+    /// The entries of a state table as this transaction sees them (see [`Store::table`]).
+    pub fn table(&mut self, class: Class, id: Uuid, table: &str) -> Vec<String> {
+        let dir = table_dir(class, id, table);
+        let mut names: Vec<String> = self
+            .mirror
+            .prefixed(&dir)
+            .map(|(k, _)| k.clone())
+            .chain(self.writes.range(dir.clone()..).take_while(|(k, _)| k.starts_with(&dir)).map(|(k, _)| k.clone()))
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+            .into_iter()
+            .filter(|p| self.read_path(p.clone()).is_some())
+            .map(|p| p[dir.len()..].to_string())
+            .collect()
+    }
+
+    pub fn put_table_entry(&mut self, class: Class, id: Uuid, table: &str, entry: &str) {
+        self.writes
+            .insert(format!("{}{entry}", table_dir(class, id, table)), Some(Arc::new(Value::Null)));
+    }
+
+    pub fn remove_table_entry(&mut self, class: Class, id: Uuid, table: &str, entry: &str) {
+        self.writes.insert(format!("{}{entry}", table_dir(class, id, table)), None);
+    }
+
+    /// The backend ops of this transaction, and the values written by path.
+    fn into_ops(self) -> Result<(Vec<KvOp>, HashMap<String, Arc<Value>>), StoreError> {
+        let mut ops = Vec::new();
+        let mut values = HashMap::new();
+        for (path, write) in &self.writes {
+            let current = self.mirror.keys.get(path).map(|s| s.stat.version);
+            match (write, current) {
+                (Some(value), current) => {
+                    let data = if value.is_null() {
+                        Vec::new()
+                    } else {
+                        serde_json::to_vec(value.as_ref()).map_err(|e| StoreError::Corrupt {
+                            path: path.clone(),
+                            reason: e.to_string(),
+                        })?
+                    };
+                    ops.push(match current {
+                        Some(version) => KvOp::Set {
+                            path: path.clone(),
+                            data,
+                            version,
+                        },
+                        None => KvOp::Create { path: path.clone(), data },
+                    });
+                    values.insert(path.clone(), value.clone());
+                }
+                (None, Some(version)) => ops.push(KvOp::Delete {
+                    path: path.clone(),
+                    version,
+                }),
+                (None, None) => {}
+            }
+        }
+        for (path, version) in &self.reads {
+            if let (false, Some(version)) = (self.writes.contains_key(path), version) {
+                ops.push(KvOp::Check {
+                    path: path.clone(),
+                    version: *version,
+                });
+            }
+        }
+        Ok((ops, values))
+    }
+}
+
+impl Objects for Tx<'_> {
+    fn get(&mut self, class: Class, id: Uuid) -> Option<Value> {
+        self.get_shared(class, id).map(|v| v.as_ref().clone())
+    }
+
+    fn put(&mut self, class: Class, id: Uuid, value: Value) {
+        self.writes.insert(model_path(class, id), Some(Arc::new(value)));
+    }
+
+    fn remove(&mut self, class: Class, id: Uuid) {
+        self.writes.insert(model_path(class, id), None);
+    }
+
+    fn remove_tables(&mut self, class: Class, id: Uuid) {
+        let dir = format!("{TABLES}{}/{id}/", class.name());
+        let paths: Vec<String> = self.mirror.prefixed(&dir).map(|(k, _)| k.clone()).collect();
+        for p in paths {
+            self.reads.insert(p.clone(), self.mirror.keys.get(&p).map(|s| s.stat.version));
+            self.writes.insert(p, None);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -41,7 +41,10 @@ impl ApiError {
     }
 
     pub fn not_found(class: Class, id: impl std::fmt::Display) -> Self {
-        Self::new(StatusCode::NOT_FOUND, format!("{} {id} does not exist", class.noun()))
+        Self::new(
+            StatusCode::NOT_FOUND,
+            format!("{} {id} does not exist", class.noun()),
+        )
     }
 
     pub fn missing(what: impl Into<String>) -> Self {
@@ -80,7 +83,9 @@ impl From<Invalid> for ApiError {
 impl From<IntegrityError> for ApiError {
     fn from(e: IntegrityError) -> Self {
         let status = match &e {
-            IntegrityError::NotFound { .. } | IntegrityError::MissingReference { .. } => StatusCode::NOT_FOUND,
+            IntegrityError::NotFound { .. } | IntegrityError::MissingReference { .. } => {
+                StatusCode::NOT_FOUND
+            }
             IntegrityError::AlreadyExists { .. }
             | IntegrityError::AlreadyReferenced { .. }
             | IntegrityError::StillReferenced { .. } => StatusCode::CONFLICT,
@@ -89,7 +94,10 @@ impl From<IntegrityError> for ApiError {
             }
             IntegrityError::Corrupt { .. } => {
                 tracing::error!(error = %e, "corrupt stored object");
-                return ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error: corrupt stored object");
+                return ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal error: corrupt stored object",
+                );
             }
         };
         ApiError::new(status, e.to_string())
@@ -100,17 +108,25 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match &e {
             StoreError::Contended { .. } => ApiError::conflict(e.to_string()),
-            StoreError::TooLarge { .. } => ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, e.to_string()),
+            StoreError::TooLarge { .. } => {
+                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, e.to_string())
+            }
             StoreError::Backend(BackendError::Unavailable(_)) => {
                 tracing::warn!(error = %e, "store unavailable");
-                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "the topology store is unavailable; retry later")
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "the topology store is unavailable; retry later",
+                )
             }
             StoreError::Backend(BackendError::Conflict { path }) => {
                 ApiError::conflict(format!("concurrent modification of {path}"))
             }
             StoreError::Backend(BackendError::Failed(_)) | StoreError::Corrupt { .. } => {
                 tracing::error!(error = %e, "store failure");
-                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error: store failure")
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal error: store failure",
+                )
             }
         }
     }

@@ -52,8 +52,11 @@ impl Accept {
     pub fn negotiate(&self, names: &[&str], collection: bool) -> ApiResult<HeaderValue> {
         let default = || {
             let kind = if collection { "collection." } else { "" };
-            HeaderValue::from_str(&format!("application/vnd.org.midonet.{kind}{}-v1+json", names[0]))
-                .unwrap_or(HeaderValue::from_static("application/json"))
+            HeaderValue::from_str(&format!(
+                "application/vnd.org.midonet.{kind}{}-v1+json",
+                names[0]
+            ))
+            .unwrap_or(HeaderValue::from_static("application/json"))
         };
         let Some(accept) = &self.0 else {
             return Ok(default());
@@ -103,7 +106,10 @@ impl<S: Send + Sync> FromRequest<S> for Body {
                 },
             )
         })?;
-        Ok(Body { content_type, bytes })
+        Ok(Body {
+            content_type,
+            bytes,
+        })
     }
 }
 
@@ -123,6 +129,15 @@ fn strip_nulls(v: &mut Value) {
 impl Body {
     /// Checks the content type against `names` and parses the body as `T`.
     pub fn parse<T: DeserializeOwned>(&self, names: &[&str]) -> ApiResult<T> {
+        self.parse_with(names, |_| {})
+    }
+
+    /// Like [`Body::parse`], after `adjust` set what the URL decides (a port's type).
+    pub fn parse_with<T: DeserializeOwned>(
+        &self,
+        names: &[&str],
+        adjust: impl FnOnce(&mut Value),
+    ) -> ApiResult<T> {
         if let Some(ct) = &self.content_type {
             let media = ct.split(';').next().unwrap_or("").trim();
             let ok = is_plain_json(media) || media_name(media).is_some_and(|n| names.contains(&n));
@@ -139,6 +154,7 @@ impl Body {
             return Err(ApiError::bad_request("the body must be a JSON object"));
         }
         strip_nulls(&mut value);
+        adjust(&mut value);
         serde_path_to_error::deserialize(value).map_err(|e| {
             let path = e.path().to_string();
             let inner = e.into_inner().to_string();
@@ -178,7 +194,12 @@ impl Base {
 
 /// A JSON answer with a negotiated media type.
 pub fn reply(media: HeaderValue, body: &Value) -> Response {
-    (StatusCode::OK, [(header::CONTENT_TYPE, media)], body.to_string()).into_response()
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, media)],
+        body.to_string(),
+    )
+        .into_response()
 }
 
 /// 201 Created with the new resource's `Location`.
@@ -199,23 +220,37 @@ mod tests {
 
     #[test]
     fn vendor_media_types_name_their_resource() {
-        assert_eq!(media_name("application/vnd.org.midonet.Router-v3+json"), Some("Router"));
-        assert_eq!(media_name("application/vnd.org.midonet.collection.Port-v2+json"), Some("Port"));
+        assert_eq!(
+            media_name("application/vnd.org.midonet.Router-v3+json"),
+            Some("Router")
+        );
+        assert_eq!(
+            media_name("application/vnd.org.midonet.collection.Port-v2+json"),
+            Some("Port")
+        );
         assert_eq!(media_name("application/vnd.org.midonet.Router+json"), None);
         assert_eq!(media_name("text/html"), None);
     }
 
     #[test]
     fn negotiation_echoes_vendor_types_and_refuses_strangers() {
-        let a = Accept(Some("application/vnd.org.midonet.collection.Router-v2+json".into()));
+        let a = Accept(Some(
+            "application/vnd.org.midonet.collection.Router-v2+json".into(),
+        ));
         assert_eq!(
             a.negotiate(&["Router"], true).unwrap(),
             "application/vnd.org.midonet.collection.Router-v2+json"
         );
         let b = Accept(Some("text/html".into()));
-        assert_eq!(b.negotiate(&["Router"], false).unwrap_err().status, StatusCode::NOT_ACCEPTABLE);
+        assert_eq!(
+            b.negotiate(&["Router"], false).unwrap_err().status,
+            StatusCode::NOT_ACCEPTABLE
+        );
         let c = Accept(Some("application/vnd.org.midonet.Bridge-v3+json".into()));
-        assert_eq!(c.negotiate(&["Router"], false).unwrap_err().status, StatusCode::NOT_ACCEPTABLE);
+        assert_eq!(
+            c.negotiate(&["Router"], false).unwrap_err().status,
+            StatusCode::NOT_ACCEPTABLE
+        );
     }
 
     #[test]

@@ -14,6 +14,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::extract::DefaultBodyLimit;
+use axum::ServiceExt;
+use tower_http::normalize_path::NormalizePath;
 use tower_http::trace::TraceLayer;
 
 use crate::api::AppState;
@@ -22,13 +24,15 @@ use crate::store::Store;
 /// Where the API lives on the server, as in MidoNet.
 pub const API_ROOT: &str = "/midonet-api";
 
-/// The whole service over `store`, without a socket (tests call it directly).
-pub fn app(store: Arc<Store>) -> axum::Router {
-    let api = api::routes().merge(openapi::routes()).with_state(AppState { store });
-    axum::Router::new()
-        .nest(API_ROOT, api)
+/// The whole service over `store`, without a socket (tests call it directly). Paths are
+/// served with and without a trailing slash, as MidoNet serves them.
+pub fn app(store: Arc<Store>) -> NormalizePath<axum::Router> {
+    let router = axum::Router::new()
+        .nest(API_ROOT, api::routes().merge(openapi::routes()))
+        .with_state(AppState { store })
         .layer(DefaultBodyLimit::max(http::MAX_BODY))
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http());
+    NormalizePath::trim_trailing_slash(router)
 }
 
 /// Which backend holds the topology.
@@ -54,7 +58,9 @@ pub async fn open_store(config: &StoreConfig) -> anyhow::Result<Arc<Store>> {
                 .with_context(|| format!("connecting to ZooKeeper at {connect}"))?,
         ),
     };
-    Ok(Store::open(backend).await.context("loading the topology store")?)
+    Ok(Store::open(backend)
+        .await
+        .context("loading the topology store")?)
 }
 
 /// Binds `listen`, reports the bound address through `bound`, and serves until `shutdown`.
@@ -68,7 +74,8 @@ pub async fn serve(
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
     bound(listener.local_addr()?);
-    axum::serve(listener, app(store))
+    let service = ServiceExt::<axum::extract::Request>::into_make_service(app(store));
+    axum::serve(listener, service)
         .with_graceful_shutdown(shutdown)
         .await?;
     Ok(())

@@ -46,7 +46,9 @@ pub fn render(base: &Base, class: Class, stored: &Value) -> Value {
     };
     let me = object_uri(base, class, &id);
     let link = |path: &str| Value::String(format!("{me}/{path}"));
-    let to = |c: Class, field: &str| id_of(stored, field).map(|t| Value::String(object_uri(base, c, &t)));
+    let to = |c: Class, field: &str| {
+        id_of(stored, field).map(|t| Value::String(object_uri(base, c, &t)))
+    };
     let mut links: Vec<(&str, Option<Value>)> = vec![("uri", Some(Value::String(me.clone())))];
     match class {
         Class::Router => links.extend([
@@ -64,9 +66,18 @@ pub fn render(base: &Base, class: Class, stored: &Value) -> Value {
             ("macTable", Some(link("mac_table"))),
             ("arpTable", Some(link("arp_table"))),
             ("dhcpSubnets", Some(link("dhcp"))),
-            ("macPortTemplate", Some(link("mac_table/{macAddress}_{portId}"))),
-            ("vlanMacTableTemplate", Some(link("vlans/{vlanId}/mac_table"))),
-            ("vlanMacPortTemplate", Some(link("vlans/{vlanId}/mac_table/{macAddress}_{portId}"))),
+            (
+                "macPortTemplate",
+                Some(link("mac_table/{macAddress}_{portId}")),
+            ),
+            (
+                "vlanMacTableTemplate",
+                Some(link("vlans/{vlanId}/mac_table")),
+            ),
+            (
+                "vlanMacPortTemplate",
+                Some(link("vlans/{vlanId}/mac_table/{macAddress}_{portId}")),
+            ),
             ("inboundFilter", to(Class::Chain, "inboundFilterId")),
             ("outboundFilter", to(Class::Chain, "outboundFilterId")),
         ]),
@@ -75,7 +86,8 @@ pub fn render(base: &Base, class: Class, stored: &Value) -> Value {
                 Some("Router") => Class::Router,
                 _ => Class::Network,
             };
-            let binding = id_of(stored, "hostId").map(|h| Value::String(base.uri(&format!("/hosts/{h}/ports/{id}"))));
+            let binding = id_of(stored, "hostId")
+                .map(|h| Value::String(base.uri(&format!("/hosts/{h}/ports/{id}"))));
             links.extend([
                 ("device", to(device, "deviceId")),
                 ("link", Some(link("link"))),
@@ -92,7 +104,10 @@ pub fn render(base: &Base, class: Class, stored: &Value) -> Value {
         Class::Route => links.push(("router", to(Class::Router, "routerId"))),
         Class::IpAddrGroup => links.push(("addrs", Some(link("ip_addrs")))),
         Class::PortGroup => links.push(("ports", Some(link("ports")))),
-        Class::Host => links.extend([("interfaces", Some(link("interfaces"))), ("ports", Some(link("ports")))]),
+        Class::Host => links.extend([
+            ("interfaces", Some(link("interfaces"))),
+            ("ports", Some(link("ports"))),
+        ]),
         Class::TunnelZone => links.push(("hosts", Some(link("hosts")))),
         Class::BgpPeer | Class::BgpNetwork => links.push(("router", to(Class::Router, "routerId"))),
         Class::Dhcp | Class::SystemState => {}

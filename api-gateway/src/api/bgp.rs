@@ -7,18 +7,29 @@ use serde_json::json;
 use topology::{BgpNetwork, BgpPeer, Class};
 use uuid::Uuid;
 
-use super::{fetch, insert, list_reply, AppState, ApiResource, P};
+use super::{fetch, insert, list_reply, ApiResource, AppState, P};
 use crate::error::ApiResult;
 use crate::http::{Accept, Base, Body};
 use crate::render::render;
 
 pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
-        .route("/routers/{id}/bgp_peers", get(list_of::<BgpPeer>).post(create_on::<BgpPeer>))
-        .route("/routers/{id}/bgp_networks", get(list_of::<BgpNetwork>).post(create_on::<BgpNetwork>))
+        .route(
+            "/routers/{id}/bgp_peers",
+            get(list_of::<BgpPeer>).post(create_on::<BgpPeer>),
+        )
+        .route(
+            "/routers/{id}/bgp_networks",
+            get(list_of::<BgpNetwork>).post(create_on::<BgpNetwork>),
+        )
 }
 
-async fn list_of<R: ApiResource>(State(s): State<AppState>, accept: Accept, base: Base, P(id): P<Uuid>) -> ApiResult<Response> {
+async fn list_of<R: ApiResource>(
+    State(s): State<AppState>,
+    accept: Accept,
+    base: Base,
+    P(id): P<Uuid>,
+) -> ApiResult<Response> {
     fetch(&s.store, Class::Router, id)?;
     let router = json!(id.to_string());
     let items = s
@@ -31,8 +42,20 @@ async fn list_of<R: ApiResource>(State(s): State<AppState>, accept: Accept, base
     list_reply(&accept, R::MEDIA, items)
 }
 
-async fn create_on<R: ApiResource>(State(s): State<AppState>, base: Base, P(id): P<Uuid>, body: Body) -> ApiResult<Response> {
+async fn create_on<R: ApiResource>(
+    State(s): State<AppState>,
+    base: Base,
+    P(id): P<Uuid>,
+    body: Body,
+) -> ApiResult<Response> {
     fetch(&s.store, Class::Router, id)?;
     let obj: R = body.parse(R::MEDIA)?;
-    insert(&s.store, &base, obj, |v| v["routerId"] = json!(id.to_string()), |_, _| Ok(())).await
+    insert(
+        &s.store,
+        &base,
+        obj,
+        |v| v["routerId"] = json!(id.to_string()),
+        |_, _| Ok(()),
+    )
+    .await
 }

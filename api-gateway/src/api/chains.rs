@@ -8,7 +8,9 @@ use topology::integrity::{self, Field};
 use topology::{Class, Resource, Rule};
 use uuid::Uuid;
 
-use super::{delete_object, fetch, immutable, insert, list_reply, one_reply, AppState, ApiResource, P};
+use super::{
+    delete_object, fetch, immutable, insert, list_reply, one_reply, ApiResource, AppState, P,
+};
 use crate::error::ApiResult;
 use crate::http::{Accept, Base, Body};
 use crate::render::render;
@@ -16,15 +18,24 @@ use crate::store::Store;
 
 pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
-        .route("/chains/{id}/rules", get(chain_rules_list).post(chain_rule_create))
-        .route("/rules/{id}", get(rule_get).put(immutable).delete(rule_delete))
+        .route(
+            "/chains/{id}/rules",
+            get(chain_rules_list).post(chain_rule_create),
+        )
+        .route(
+            "/rules/{id}",
+            get(rule_get).put(immutable).delete(rule_delete),
+        )
 }
 
 /// A rule as the API shows it: where it stands in its chain, and its jump target's name.
 fn render_rule(store: &Store, base: &Base, rule: &Value, position: usize) -> Value {
     let mut out = render(base, Class::Rule, rule);
     out["position"] = json!(position);
-    let target = rule.get("jumpChainId").and_then(Value::as_str).and_then(|t| t.parse().ok());
+    let target = rule
+        .get("jumpChainId")
+        .and_then(Value::as_str)
+        .and_then(|t| t.parse().ok());
     if let Some(chain) = target.and_then(|t| store.get(Class::Chain, t)) {
         if let Some(name) = chain.get("name") {
             out["jumpChainName"] = name.clone();
@@ -37,7 +48,12 @@ fn rule_ids(chain: &Value) -> Vec<Uuid> {
     integrity::refs(chain, Field::Many("ruleIds"))
 }
 
-async fn chain_rules_list(State(s): State<AppState>, accept: Accept, base: Base, P(id): P<Uuid>) -> ApiResult<Response> {
+async fn chain_rules_list(
+    State(s): State<AppState>,
+    accept: Accept,
+    base: Base,
+    P(id): P<Uuid>,
+) -> ApiResult<Response> {
     let chain = fetch(&s.store, Class::Chain, id)?;
     let items = rule_ids(&chain)
         .into_iter()
@@ -48,8 +64,16 @@ async fn chain_rules_list(State(s): State<AppState>, accept: Accept, base: Base,
     list_reply(&accept, Rule::MEDIA, items)
 }
 
-async fn chain_rule_create(State(s): State<AppState>, base: Base, P(id): P<Uuid>, body: Body) -> ApiResult<Response> {
+async fn chain_rule_create(
+    State(s): State<AppState>,
+    base: Base,
+    P(id): P<Uuid>,
+    body: Body,
+) -> ApiResult<Response> {
     fetch(&s.store, Class::Chain, id)?;
+    // The condition is flattened into the rule, which hides the failing field's name from
+    // the rule's parser: parse it on its own first so errors name the field.
+    body.parse::<topology::Condition>(Rule::MEDIA)?;
     let mut rule: Rule = body.parse(Rule::MEDIA)?;
     rule.normalize();
     let position = rule.position as usize;
@@ -73,7 +97,12 @@ async fn chain_rule_create(State(s): State<AppState>, base: Base, P(id): P<Uuid>
     .await
 }
 
-async fn rule_get(State(s): State<AppState>, accept: Accept, base: Base, P(id): P<Uuid>) -> ApiResult<Response> {
+async fn rule_get(
+    State(s): State<AppState>,
+    accept: Accept,
+    base: Base,
+    P(id): P<Uuid>,
+) -> ApiResult<Response> {
     let rule = fetch(&s.store, Class::Rule, id)?;
     let chain = rule
         .get("chainId")
@@ -83,10 +112,13 @@ async fn rule_get(State(s): State<AppState>, accept: Accept, base: Base, P(id): 
     let position = chain
         .and_then(|c| rule_ids(&c).iter().position(|r| *r == id))
         .map_or(0, |p| p + 1);
-    one_reply(&accept, Rule::MEDIA, render_rule(&s.store, &base, &rule, position))
+    one_reply(
+        &accept,
+        Rule::MEDIA,
+        render_rule(&s.store, &base, &rule, position),
+    )
 }
 
 async fn rule_delete(State(s): State<AppState>, P(id): P<Uuid>) -> ApiResult<Response> {
     delete_object(&s.store, Class::Rule, id).await
 }
-

@@ -19,15 +19,25 @@ use crate::store::Tx;
 
 pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
-        .route("/bridges/{id}/dhcp", get(dhcp_subnets_list).post(dhcp_subnet_create))
+        .route(
+            "/bridges/{id}/dhcp",
+            get(dhcp_subnets_list).post(dhcp_subnet_create),
+        )
         .route(
             "/bridges/{id}/dhcp/{subnet}",
-            get(dhcp_subnet_get).put(dhcp_subnet_update).delete(dhcp_subnet_delete),
+            get(dhcp_subnet_get)
+                .put(dhcp_subnet_update)
+                .delete(dhcp_subnet_delete),
         )
-        .route("/bridges/{id}/dhcp/{subnet}/hosts", get(dhcp_hosts_list).post(dhcp_host_create))
+        .route(
+            "/bridges/{id}/dhcp/{subnet}/hosts",
+            get(dhcp_hosts_list).post(dhcp_host_create),
+        )
         .route(
             "/bridges/{id}/dhcp/{subnet}/hosts/{mac}",
-            get(dhcp_host_get).put(dhcp_host_update).delete(dhcp_host_delete),
+            get(dhcp_host_get)
+                .put(dhcp_host_update)
+                .delete(dhcp_host_delete),
         )
 }
 
@@ -36,7 +46,11 @@ const HOST_MEDIA: &[&str] = &["DhcpHost"];
 
 /// Parses a subnet key `10.0.0.0_24` into its canonical form.
 fn subnet_key(key: &str) -> ApiResult<String> {
-    let bad = || ApiError::missing(format!("no such DHCP subnet: '{key}' is not of the form 10.0.0.0_24"));
+    let bad = || {
+        ApiError::missing(format!(
+            "no such DHCP subnet: '{key}' is not of the form 10.0.0.0_24"
+        ))
+    };
     let (addr, len) = key.split_once('_').ok_or_else(bad)?;
     let addr: Ipv4Addr = addr.parse().map_err(|_| bad())?;
     let len: u8 = len.parse().ok().filter(|l| *l <= 32).ok_or_else(bad)?;
@@ -65,33 +79,55 @@ fn render_subnet(base: &Base, bridge: Uuid, stored: &Value) -> Value {
 
 fn render_host(base: &Base, bridge: Uuid, key: &str, host: &Value) -> Value {
     let mac = host["macAddr"].as_str().unwrap_or_default();
-    let uri = format!("{}/hosts/{}", subnet_base(base, bridge, key), mac_to_uri(mac));
+    let uri = format!(
+        "{}/hosts/{}",
+        subnet_base(base, bridge, key),
+        mac_to_uri(mac)
+    );
     with_links(host.clone(), &[("uri", uri)])
 }
 
 /// The bridge's subnet stored under `key`, in a transaction.
 fn subnet_tx(tx: &mut Tx<'_>, bridge: Uuid, key: &str) -> ApiResult<Value> {
     fetch_tx(tx, Class::Network, bridge)?;
-    fetch_tx(tx, Class::Dhcp, DhcpSubnet::object_id(bridge, key))
-        .map_err(|_| ApiError::missing(format!("bridge {bridge} has no DHCP subnet {}", key.replace('_', "/"))))
+    fetch_tx(tx, Class::Dhcp, DhcpSubnet::object_id(bridge, key)).map_err(|_| {
+        ApiError::missing(format!(
+            "bridge {bridge} has no DHCP subnet {}",
+            key.replace('_', "/")
+        ))
+    })
 }
 
 fn subnet(s: &AppState, bridge: Uuid, key: &str) -> ApiResult<std::sync::Arc<Value>> {
     fetch(&s.store, Class::Network, bridge)?;
     s.store
         .get(Class::Dhcp, DhcpSubnet::object_id(bridge, key))
-        .ok_or_else(|| ApiError::missing(format!("bridge {bridge} has no DHCP subnet {}", key.replace('_', "/"))))
+        .ok_or_else(|| {
+            ApiError::missing(format!(
+                "bridge {bridge} has no DHCP subnet {}",
+                key.replace('_', "/")
+            ))
+        })
 }
 
 fn hosts_of(subnet: &Value) -> Vec<Value> {
-    subnet.get("hosts").and_then(Value::as_array).cloned().unwrap_or_default()
+    subnet
+        .get("hosts")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default()
 }
 
 fn same_mac(host: &Value, mac: [u8; 6]) -> bool {
     host["macAddr"].as_str().and_then(parse_mac) == Some(mac)
 }
 
-async fn dhcp_subnets_list(State(s): State<AppState>, accept: Accept, base: Base, P(id): P<Uuid>) -> ApiResult<Response> {
+async fn dhcp_subnets_list(
+    State(s): State<AppState>,
+    accept: Accept,
+    base: Base,
+    P(id): P<Uuid>,
+) -> ApiResult<Response> {
     let bridge = fetch(&s.store, Class::Network, id)?;
     let items = integrity::refs(&bridge, integrity::Field::Many("dhcpIds"))
         .into_iter()
@@ -101,12 +137,18 @@ async fn dhcp_subnets_list(State(s): State<AppState>, accept: Accept, base: Base
     list_reply(&accept, SUBNET_MEDIA, items)
 }
 
-async fn dhcp_subnet_create(State(s): State<AppState>, base: Base, P(id): P<Uuid>, body: Body) -> ApiResult<Response> {
+async fn dhcp_subnet_create(
+    State(s): State<AppState>,
+    base: Base,
+    P(id): P<Uuid>,
+    body: Body,
+) -> ApiResult<Response> {
     let subnet: DhcpSubnet = body.parse(SUBNET_MEDIA)?;
     subnet.validate()?;
     let key = subnet.key();
     let object_id = DhcpSubnet::object_id(id, &key);
-    let mut value = serde_json::to_value(&subnet).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let mut value =
+        serde_json::to_value(&subnet).map_err(|e| ApiError::bad_request(e.to_string()))?;
     value["id"] = json!(object_id);
     value["networkId"] = json!(id);
     value["hosts"] = json!([]);
@@ -137,17 +179,25 @@ async fn dhcp_subnet_get(
     one_reply(&accept, SUBNET_MEDIA, render_subnet(&base, id, &stored))
 }
 
-async fn dhcp_subnet_update(State(s): State<AppState>, P((id, key)): P<(Uuid, String)>, body: Body) -> ApiResult<Response> {
+async fn dhcp_subnet_update(
+    State(s): State<AppState>,
+    P((id, key)): P<(Uuid, String)>,
+    body: Body,
+) -> ApiResult<Response> {
     let key = subnet_key(&key)?;
     let subnet: DhcpSubnet = body.parse(SUBNET_MEDIA)?;
     subnet.validate()?;
     if subnet.key() != key {
         return Err(ApiError::violation(
             "subnetPrefix",
-            format!("a DHCP subnet's CIDR cannot change ({} in the URL)", key.replace('_', "/")),
+            format!(
+                "a DHCP subnet's CIDR cannot change ({} in the URL)",
+                key.replace('_', "/")
+            ),
         ));
     }
-    let incoming = serde_json::to_value(&subnet).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let incoming =
+        serde_json::to_value(&subnet).map_err(|e| ApiError::bad_request(e.to_string()))?;
     s.store
         .transact(|tx| {
             let stored = subnet_tx(tx, id, &key)?;
@@ -159,7 +209,10 @@ async fn dhcp_subnet_update(State(s): State<AppState>, P((id, key)): P<(Uuid, St
     Ok(no_content())
 }
 
-async fn dhcp_subnet_delete(State(s): State<AppState>, P((id, key)): P<(Uuid, String)>) -> ApiResult<Response> {
+async fn dhcp_subnet_delete(
+    State(s): State<AppState>,
+    P((id, key)): P<(Uuid, String)>,
+) -> ApiResult<Response> {
     let key = subnet_key(&key)?;
     s.store
         .transact(|tx| {
@@ -179,15 +232,20 @@ async fn dhcp_hosts_list(
 ) -> ApiResult<Response> {
     let key = subnet_key(&key)?;
     let stored = subnet(&s, id, &key)?;
-    let items = hosts_of(&stored).iter().map(|h| render_host(&base, id, &key, h)).collect();
+    let items = hosts_of(&stored)
+        .iter()
+        .map(|h| render_host(&base, id, &key, h))
+        .collect();
     list_reply(&accept, HOST_MEDIA, items)
 }
 
 fn parse_host(body: &Body) -> ApiResult<(DhcpHost, Value, [u8; 6])> {
     let host: DhcpHost = body.parse(HOST_MEDIA)?;
     host.validate()?;
-    let mac = parse_mac(&host.mac_addr).ok_or_else(|| ApiError::violation("macAddr", "is not a MAC address"))?;
-    let mut value = serde_json::to_value(&host).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let mac = parse_mac(&host.mac_addr)
+        .ok_or_else(|| ApiError::violation("macAddr", "is not a MAC address"))?;
+    let mut value =
+        serde_json::to_value(&host).map_err(|e| ApiError::bad_request(e.to_string()))?;
     value["macAddr"] = json!(topology::format_mac(mac));
     Ok((host, value, mac))
 }
@@ -225,7 +283,9 @@ async fn dhcp_host_create(
 }
 
 fn mac_param(mac: &str) -> ApiResult<[u8; 6]> {
-    parse_mac(mac).ok_or_else(|| ApiError::missing(format!("no such DHCP host: '{mac}' is not a MAC address")))
+    parse_mac(mac).ok_or_else(|| {
+        ApiError::missing(format!("no such DHCP host: '{mac}' is not a MAC address"))
+    })
 }
 
 async fn dhcp_host_get(
@@ -240,12 +300,23 @@ async fn dhcp_host_get(
     let host = hosts_of(&stored)
         .into_iter()
         .find(|h| same_mac(h, want))
-        .ok_or_else(|| ApiError::missing(format!("DHCP subnet {} has no host {mac}", key.replace('_', "/"))))?;
+        .ok_or_else(|| {
+            ApiError::missing(format!(
+                "DHCP subnet {} has no host {mac}",
+                key.replace('_', "/")
+            ))
+        })?;
     one_reply(&accept, HOST_MEDIA, render_host(&base, id, &key, &host))
 }
 
 /// Replaces (`Some`) or removes (`None`) the host with `mac` in a subnet.
-async fn change_host(s: &AppState, id: Uuid, key: &str, mac: [u8; 6], new: Option<Value>) -> ApiResult<()> {
+async fn change_host(
+    s: &AppState,
+    id: Uuid,
+    key: &str,
+    mac: [u8; 6],
+    new: Option<Value>,
+) -> ApiResult<()> {
     s.store
         .transact(|tx| {
             let mut subnet = subnet_tx(tx, id, key)?;
@@ -279,16 +350,21 @@ async fn dhcp_host_update(
     let want = mac_param(&mac)?;
     let (_, value, mac) = parse_host(&body)?;
     if mac != want {
-        return Err(ApiError::violation("macAddr", "a DHCP host's MAC cannot change"));
+        return Err(ApiError::violation(
+            "macAddr",
+            "a DHCP host's MAC cannot change",
+        ));
     }
     change_host(&s, id, &key, mac, Some(value)).await?;
     Ok(no_content())
 }
 
-async fn dhcp_host_delete(State(s): State<AppState>, P((id, key, mac)): P<(Uuid, String, String)>) -> ApiResult<Response> {
+async fn dhcp_host_delete(
+    State(s): State<AppState>,
+    P((id, key, mac)): P<(Uuid, String, String)>,
+) -> ApiResult<Response> {
     let key = subnet_key(&key)?;
     let mac = mac_param(&mac)?;
     change_host(&s, id, &key, mac, None).await?;
     Ok(no_content())
 }
-

@@ -17,12 +17,18 @@ use crate::render::with_links;
 
 pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
-        .route("/ip_addr_groups/{id}/ip_addrs", get(ip_addrs_list).post(ip_addr_add))
+        .route(
+            "/ip_addr_groups/{id}/ip_addrs",
+            get(ip_addrs_list).post(ip_addr_add),
+        )
         .route(
             "/ip_addr_groups/{id}/versions/{version}/ip_addrs/{addr}",
             get(ip_addr_get).delete(ip_addr_remove),
         )
-        .route("/port_groups/{id}/ports", get(port_group_ports_list).post(port_group_port_add))
+        .route(
+            "/port_groups/{id}/ports",
+            get(port_group_ports_list).post(port_group_port_add),
+        )
         .route(
             "/port_groups/{id}/ports/{port}",
             get(port_group_port_get).delete(port_group_port_remove),
@@ -34,10 +40,15 @@ const MEMBER_MEDIA: &[&str] = &["PortGroupPort"];
 
 fn addr_value(base: &Base, group: Uuid, addr: IpAddr) -> Value {
     let version = if addr.is_ipv4() { 4 } else { 6 };
-    let uri = base.uri(&format!("/ip_addr_groups/{group}/versions/{version}/ip_addrs/{addr}"));
+    let uri = base.uri(&format!(
+        "/ip_addr_groups/{group}/versions/{version}/ip_addrs/{addr}"
+    ));
     with_links(
         json!({"ipAddrGroupId": group, "addr": addr.to_string(), "version": version}),
-        &[("uri", uri), ("ipAddrGroup", base.uri(&format!("/ip_addr_groups/{group}")))],
+        &[
+            ("uri", uri),
+            ("ipAddrGroup", base.uri(&format!("/ip_addr_groups/{group}"))),
+        ],
     )
 }
 
@@ -49,13 +60,26 @@ fn addrs_of(group: &Value) -> Vec<IpAddr> {
         .unwrap_or_default()
 }
 
-async fn ip_addrs_list(State(s): State<AppState>, accept: Accept, base: Base, P(id): P<Uuid>) -> ApiResult<Response> {
+async fn ip_addrs_list(
+    State(s): State<AppState>,
+    accept: Accept,
+    base: Base,
+    P(id): P<Uuid>,
+) -> ApiResult<Response> {
     let group = fetch(&s.store, Class::IpAddrGroup, id)?;
-    let items = addrs_of(&group).into_iter().map(|a| addr_value(&base, id, a)).collect();
+    let items = addrs_of(&group)
+        .into_iter()
+        .map(|a| addr_value(&base, id, a))
+        .collect();
     list_reply(&accept, ADDR_MEDIA, items)
 }
 
-async fn ip_addr_add(State(s): State<AppState>, base: Base, P(id): P<Uuid>, body: Body) -> ApiResult<Response> {
+async fn ip_addr_add(
+    State(s): State<AppState>,
+    base: Base,
+    P(id): P<Uuid>,
+    body: Body,
+) -> ApiResult<Response> {
     let member: IpAddrGroupAddr = body.parse(ADDR_MEDIA)?;
     member.validate()?;
     let addr = member.addr;
@@ -71,15 +95,22 @@ async fn ip_addr_add(State(s): State<AppState>, base: Base, P(id): P<Uuid>, body
             Ok::<_, ApiError>(())
         })
         .await?;
-    Ok(created(addr_value(&base, id, addr)["uri"].as_str().unwrap_or_default().to_string()))
+    Ok(created(
+        addr_value(&base, id, addr)["uri"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+    ))
 }
 
 fn parse_addr(version: u8, addr: &str) -> ApiResult<IpAddr> {
-    let parsed: IpAddr = addr
-        .parse()
-        .map_err(|_| ApiError::missing(format!("no such address: '{addr}' is not an IP address")))?;
+    let parsed: IpAddr = addr.parse().map_err(|_| {
+        ApiError::missing(format!("no such address: '{addr}' is not an IP address"))
+    })?;
     if (version == 4) != parsed.is_ipv4() {
-        return Err(ApiError::missing(format!("{addr} is not an IPv{version} address")));
+        return Err(ApiError::missing(format!(
+            "{addr} is not an IPv{version} address"
+        )));
     }
     Ok(parsed)
 }
@@ -93,12 +124,17 @@ async fn ip_addr_get(
     let addr = parse_addr(version, &addr)?;
     let group = fetch(&s.store, Class::IpAddrGroup, id)?;
     if !addrs_of(&group).contains(&addr) {
-        return Err(ApiError::missing(format!("address {addr} is not in IP address group {id}")));
+        return Err(ApiError::missing(format!(
+            "address {addr} is not in IP address group {id}"
+        )));
     }
     one_reply(&accept, ADDR_MEDIA, addr_value(&base, id, addr))
 }
 
-async fn ip_addr_remove(State(s): State<AppState>, P((id, version, addr)): P<(Uuid, u8, String)>) -> ApiResult<Response> {
+async fn ip_addr_remove(
+    State(s): State<AppState>,
+    P((id, version, addr)): P<(Uuid, u8, String)>,
+) -> ApiResult<Response> {
     let addr = parse_addr(version, &addr)?;
     s.store
         .transact(|tx| {
@@ -107,7 +143,9 @@ async fn ip_addr_remove(State(s): State<AppState>, P((id, version, addr)): P<(Uu
             let before = addrs.len();
             addrs.retain(|a| *a != addr);
             if addrs.len() == before {
-                return Err(ApiError::missing(format!("address {addr} is not in IP address group {id}")));
+                return Err(ApiError::missing(format!(
+                    "address {addr} is not in IP address group {id}"
+                )));
             }
             group["ipAddrs"] = json!(addrs.iter().map(IpAddr::to_string).collect::<Vec<_>>());
             integrity::update(tx, Class::IpAddrGroup, group)?;
@@ -122,7 +160,10 @@ pub fn membership(base: &Base, group: Uuid, port: Uuid) -> Value {
     with_links(
         json!({"portGroupId": group, "portId": port}),
         &[
-            ("uri", base.uri(&format!("/port_groups/{group}/ports/{port}"))),
+            (
+                "uri",
+                base.uri(&format!("/port_groups/{group}/ports/{port}")),
+            ),
             ("portGroup", base.uri(&format!("/port_groups/{group}"))),
             ("port", base.uri(&format!("/ports/{port}"))),
         ],
@@ -133,20 +174,34 @@ fn members_of(group: &Value) -> Vec<Uuid> {
     topology::integrity::refs(group, topology::integrity::Field::Many("portIds"))
 }
 
-async fn port_group_ports_list(State(s): State<AppState>, accept: Accept, base: Base, P(id): P<Uuid>) -> ApiResult<Response> {
+async fn port_group_ports_list(
+    State(s): State<AppState>,
+    accept: Accept,
+    base: Base,
+    P(id): P<Uuid>,
+) -> ApiResult<Response> {
     let group = fetch(&s.store, Class::PortGroup, id)?;
-    let items = members_of(&group).into_iter().map(|p| membership(&base, id, p)).collect();
+    let items = members_of(&group)
+        .into_iter()
+        .map(|p| membership(&base, id, p))
+        .collect();
     list_reply(&accept, MEMBER_MEDIA, items)
 }
 
-async fn port_group_port_add(State(s): State<AppState>, base: Base, P(id): P<Uuid>, body: Body) -> ApiResult<Response> {
+async fn port_group_port_add(
+    State(s): State<AppState>,
+    base: Base,
+    P(id): P<Uuid>,
+    body: Body,
+) -> ApiResult<Response> {
     let member: PortGroupPort = body.parse(MEMBER_MEDIA)?;
     let port_id = member.port_id;
     s.store
         .transact(|tx| {
             fetch_tx(tx, Class::PortGroup, id)?;
             let mut port = fetch_tx(tx, Class::Port, port_id)?;
-            let mut groups = topology::integrity::refs(&port, topology::integrity::Field::Many("portGroupIds"));
+            let mut groups =
+                topology::integrity::refs(&port, topology::integrity::Field::Many("portGroupIds"));
             if !groups.contains(&id) {
                 groups.push(id);
                 port["portGroupIds"] = json!(groups);
@@ -155,25 +210,40 @@ async fn port_group_port_add(State(s): State<AppState>, base: Base, P(id): P<Uui
             Ok::<_, ApiError>(())
         })
         .await?;
-    Ok(created(base.uri(&format!("/port_groups/{id}/ports/{port_id}"))))
+    Ok(created(
+        base.uri(&format!("/port_groups/{id}/ports/{port_id}")),
+    ))
 }
 
-async fn port_group_port_get(State(s): State<AppState>, accept: Accept, base: Base, P((id, port)): P<(Uuid, Uuid)>) -> ApiResult<Response> {
+async fn port_group_port_get(
+    State(s): State<AppState>,
+    accept: Accept,
+    base: Base,
+    P((id, port)): P<(Uuid, Uuid)>,
+) -> ApiResult<Response> {
     let group = fetch(&s.store, Class::PortGroup, id)?;
     if !members_of(&group).contains(&port) {
-        return Err(ApiError::missing(format!("port {port} is not in port group {id}")));
+        return Err(ApiError::missing(format!(
+            "port {port} is not in port group {id}"
+        )));
     }
     one_reply(&accept, MEMBER_MEDIA, membership(&base, id, port))
 }
 
-async fn port_group_port_remove(State(s): State<AppState>, P((id, port_id)): P<(Uuid, Uuid)>) -> ApiResult<Response> {
+async fn port_group_port_remove(
+    State(s): State<AppState>,
+    P((id, port_id)): P<(Uuid, Uuid)>,
+) -> ApiResult<Response> {
     s.store
         .transact(|tx| {
             fetch_tx(tx, Class::PortGroup, id)?;
             let mut port = fetch_tx(tx, Class::Port, port_id)?;
-            let mut groups = topology::integrity::refs(&port, topology::integrity::Field::Many("portGroupIds"));
+            let mut groups =
+                topology::integrity::refs(&port, topology::integrity::Field::Many("portGroupIds"));
             if !groups.contains(&id) {
-                return Err(ApiError::missing(format!("port {port_id} is not in port group {id}")));
+                return Err(ApiError::missing(format!(
+                    "port {port_id} is not in port group {id}"
+                )));
             }
             groups.retain(|g| *g != id);
             port["portGroupIds"] = json!(groups);

@@ -10,7 +10,7 @@ use topology::integrity;
 use topology::{Class, Host, HostInterfacePort, Resource};
 use uuid::Uuid;
 
-use super::{fetch, fetch_tx, list_reply, one_reply, AppState, ApiResource, P};
+use super::{fetch, fetch_tx, list_reply, one_reply, ApiResource, AppState, P};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{created, no_content, Accept, Base, Body};
 use crate::render::{object_uri, with_links};
@@ -19,8 +19,14 @@ pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
         .route("/hosts/{id}/interfaces", get(host_interfaces_list))
         .route("/hosts/{id}/interfaces/{name}", get(host_interface_get))
-        .route("/hosts/{id}/ports", get(host_bindings_list).post(host_binding_create))
-        .route("/hosts/{id}/ports/{port}", get(host_binding_get).delete(host_binding_delete))
+        .route(
+            "/hosts/{id}/ports",
+            get(host_bindings_list).post(host_binding_create),
+        )
+        .route(
+            "/hosts/{id}/ports/{port}",
+            get(host_binding_get).delete(host_binding_delete),
+        )
         .route("/admin/hosts", post(admin_host_register))
 }
 
@@ -52,7 +58,12 @@ fn interfaces(base: &Base, host: &Value) -> Vec<Value> {
         .unwrap_or_default()
 }
 
-async fn host_interfaces_list(State(s): State<AppState>, accept: Accept, base: Base, P(id): P<Uuid>) -> ApiResult<Response> {
+async fn host_interfaces_list(
+    State(s): State<AppState>,
+    accept: Accept,
+    base: Base,
+    P(id): P<Uuid>,
+) -> ApiResult<Response> {
     let host = fetch(&s.store, Class::Host, id)?;
     list_reply(&accept, INTERFACE_MEDIA, interfaces(&base, &host))
 }
@@ -87,7 +98,12 @@ fn bound_to(port: &Value, host: Uuid) -> bool {
     port.get("hostId").and_then(Value::as_str) == Some(host.to_string().as_str())
 }
 
-async fn host_bindings_list(State(s): State<AppState>, accept: Accept, base: Base, P(id): P<Uuid>) -> ApiResult<Response> {
+async fn host_bindings_list(
+    State(s): State<AppState>,
+    accept: Accept,
+    base: Base,
+    P(id): P<Uuid>,
+) -> ApiResult<Response> {
     fetch(&s.store, Class::Host, id)?;
     let items = s
         .store
@@ -107,14 +123,21 @@ async fn host_binding_get(
 ) -> ApiResult<Response> {
     let p = fetch(&s.store, Class::Port, port)?;
     if !bound_to(&p, id) {
-        return Err(ApiError::missing(format!("port {port} is not bound to host {id}")));
+        return Err(ApiError::missing(format!(
+            "port {port} is not bound to host {id}"
+        )));
     }
     one_reply(&accept, BINDING_MEDIA, binding(&base, id, &p))
 }
 
 /// Binds a port to a host interface, with MidoNet v5's checks: the host is in a tunnel zone,
 /// the port is neither bound nor linked, and no other port uses the interface on that host.
-async fn host_binding_create(State(s): State<AppState>, base: Base, P(id): P<Uuid>, body: Body) -> ApiResult<Response> {
+async fn host_binding_create(
+    State(s): State<AppState>,
+    base: Base,
+    P(id): P<Uuid>,
+    body: Body,
+) -> ApiResult<Response> {
     let b: HostInterfacePort = body.parse(BINDING_MEDIA)?;
     if b.interface_name.is_empty() {
         return Err(ApiError::violation("interfaceName", "may not be empty"));
@@ -158,12 +181,17 @@ async fn host_binding_create(State(s): State<AppState>, base: Base, P(id): P<Uui
     Ok(created(base.uri(&format!("/hosts/{id}/ports/{port_id}"))))
 }
 
-async fn host_binding_delete(State(s): State<AppState>, P((id, port_id)): P<(Uuid, Uuid)>) -> ApiResult<Response> {
+async fn host_binding_delete(
+    State(s): State<AppState>,
+    P((id, port_id)): P<(Uuid, Uuid)>,
+) -> ApiResult<Response> {
     s.store
         .transact(|tx| {
             let mut port = fetch_tx(tx, Class::Port, port_id)?;
             if !bound_to(&port, id) {
-                return Err(ApiError::missing(format!("port {port_id} is not bound to host {id}")));
+                return Err(ApiError::missing(format!(
+                    "port {port_id} is not bound to host {id}"
+                )));
             }
             port["hostId"] = Value::Null;
             port["interfaceName"] = Value::Null;
@@ -177,7 +205,11 @@ async fn host_binding_delete(State(s): State<AppState>, P((id, port_id)): P<(Uui
 
 /// `PUT /hosts/{id}`: operators tune weights and limits; interfaces and liveness belong to the
 /// host itself and are kept.
-pub async fn host_update(State(s): State<AppState>, P(id): P<Uuid>, body: Body) -> ApiResult<Response> {
+pub async fn host_update(
+    State(s): State<AppState>,
+    P(id): P<Uuid>,
+    body: Body,
+) -> ApiResult<Response> {
     let host: Host = body.parse(Host::MEDIA)?;
     host.validate()?;
     let incoming = serde_json::to_value(&host).map_err(|e| ApiError::bad_request(e.to_string()))?;
@@ -196,7 +228,11 @@ pub async fn host_update(State(s): State<AppState>, P(id): P<Uuid>, body: Body) 
 /// Our extension: `POST /admin/hosts` registers a host and its interfaces, or refreshes them
 /// if the host exists (so provisioning can run it again). Answers 201 for a new host, 200
 /// for a refreshed one, with its `Location` either way.
-async fn admin_host_register(State(s): State<AppState>, base: Base, body: Body) -> ApiResult<Response> {
+async fn admin_host_register(
+    State(s): State<AppState>,
+    base: Base,
+    body: Body,
+) -> ApiResult<Response> {
     #[derive(serde::Deserialize)]
     struct Liveness {
         alive: Option<bool>,
@@ -215,7 +251,8 @@ async fn admin_host_register(State(s): State<AppState>, base: Base, body: Body) 
         .store
         .transact(|tx| match tx.get_shared(Class::Host, id) {
             Some(stored) => {
-                let mut merged = integrity::merge_client_update(Class::Host, &stored, incoming.clone());
+                let mut merged =
+                    integrity::merge_client_update(Class::Host, &stored, incoming.clone());
                 merged["alive"] = json!(alive);
                 merged["hostInterfaces"] = incoming["hostInterfaces"].clone();
                 integrity::update(tx, Class::Host, merged)?;

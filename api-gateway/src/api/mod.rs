@@ -30,9 +30,9 @@ use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult};
 use crate::http::{created, no_content, reply, Accept, Base, Body};
-pub use root::VERSION;
 use crate::render::{object_uri, render};
 use crate::store::{Store, Tx};
+pub use root::VERSION;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -82,7 +82,12 @@ where
         Path::<T>::from_request_parts(parts, state)
             .await
             .map(|Path(t)| P(t))
-            .map_err(|e| ApiError::new(StatusCode::NOT_FOUND, format!("no such resource: {}", e.body_text())))
+            .map_err(|e| {
+                ApiError::new(
+                    StatusCode::NOT_FOUND,
+                    format!("no such resource: {}", e.body_text()),
+                )
+            })
     }
 }
 
@@ -125,18 +130,24 @@ pub fn one_reply(accept: &Accept, names: &[&str], item: Value) -> ApiResult<Resp
 
 /// The stored object or 404.
 pub fn fetch(store: &Store, class: Class, id: Uuid) -> ApiResult<Arc<Value>> {
-    store.get(class, id).ok_or_else(|| ApiError::not_found(class, id))
+    store
+        .get(class, id)
+        .ok_or_else(|| ApiError::not_found(class, id))
 }
 
 /// Inside a transaction: the stored object or 404.
 pub fn fetch_tx(tx: &mut Tx<'_>, class: Class, id: Uuid) -> ApiResult<Value> {
-    tx.get(class, id).ok_or_else(|| ApiError::not_found(class, id))
+    tx.get(class, id)
+        .ok_or_else(|| ApiError::not_found(class, id))
 }
 
 pub fn parse_stored<T: DeserializeOwned>(class: Class, v: &Value) -> ApiResult<T> {
     serde_json::from_value(v.clone()).map_err(|e| {
         tracing::error!(%class, error = %e, "stored object does not match the model");
-        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error: unreadable stored object")
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal error: unreadable stored object",
+        )
     })
 }
 
@@ -146,7 +157,11 @@ async fn list<R: ApiResource>(
     base: Base,
     Q(q): Q<ListQuery>,
 ) -> ApiResult<Response> {
-    let tenant = if R::TENANTED { q.tenant_id.as_deref() } else { None };
+    let tenant = if R::TENANTED {
+        q.tenant_id.as_deref()
+    } else {
+        None
+    };
     let items = s
         .store
         .list(R::CLASS)
@@ -190,7 +205,11 @@ pub async fn insert<R: ApiResource>(
     Ok(created(object_uri(base, R::CLASS, &id.to_string())))
 }
 
-async fn create<R: ApiResource>(State(s): State<AppState>, base: Base, body: Body) -> ApiResult<Response> {
+async fn create<R: ApiResource>(
+    State(s): State<AppState>,
+    base: Base,
+    body: Body,
+) -> ApiResult<Response> {
     let obj: R = body.parse(R::MEDIA)?;
     insert(&s.store, &base, obj, |_| {}, |_, _| Ok(())).await
 }
@@ -211,7 +230,11 @@ pub async fn replace<R: ApiResource>(store: &Store, id: Uuid, body: &Body) -> Ap
     Ok(no_content())
 }
 
-async fn update<R: ApiResource>(State(s): State<AppState>, P(id): P<Uuid>, body: Body) -> ApiResult<Response> {
+async fn update<R: ApiResource>(
+    State(s): State<AppState>,
+    P(id): P<Uuid>,
+    body: Body,
+) -> ApiResult<Response> {
     replace::<R>(&s.store, id, &body).await
 }
 
@@ -234,7 +257,10 @@ pub async fn immutable() -> ApiError {
 }
 
 async fn method_not_allowed() -> ApiError {
-    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method not allowed on this resource")
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method not allowed on this resource",
+    )
 }
 
 async fn no_route() -> ApiError {
@@ -251,51 +277,85 @@ pub fn routes() -> R {
         .route("/routers", get(list::<t::Router>).post(create::<t::Router>))
         .route(
             "/routers/{id}",
-            get(show::<t::Router>).put(update::<t::Router>).delete(remove::<t::Router>),
+            get(show::<t::Router>)
+                .put(update::<t::Router>)
+                .delete(remove::<t::Router>),
         )
         .route("/bridges", get(list::<t::Bridge>).post(create::<t::Bridge>))
         .route(
             "/bridges/{id}",
-            get(show::<t::Bridge>).put(update::<t::Bridge>).delete(remove::<t::Bridge>),
+            get(show::<t::Bridge>)
+                .put(update::<t::Bridge>)
+                .delete(remove::<t::Bridge>),
         )
         .route("/ports", get(list::<t::Port>))
         .route(
             "/ports/{id}",
-            get(show::<t::Port>).put(update::<t::Port>).delete(remove::<t::Port>),
+            get(show::<t::Port>)
+                .put(update::<t::Port>)
+                .delete(remove::<t::Port>),
         )
         .route("/chains", get(list::<t::Chain>).post(create::<t::Chain>))
         .route(
             "/chains/{id}",
-            get(show::<t::Chain>).put(immutable).delete(remove::<t::Chain>),
+            get(show::<t::Chain>)
+                .put(immutable)
+                .delete(remove::<t::Chain>),
         )
-        .route("/routes/{id}", get(show::<t::Route>).put(immutable).delete(remove::<t::Route>))
-        .route("/ip_addr_groups", get(list::<t::IpAddrGroup>).post(create::<t::IpAddrGroup>))
+        .route(
+            "/routes/{id}",
+            get(show::<t::Route>)
+                .put(immutable)
+                .delete(remove::<t::Route>),
+        )
+        .route(
+            "/ip_addr_groups",
+            get(list::<t::IpAddrGroup>).post(create::<t::IpAddrGroup>),
+        )
         .route(
             "/ip_addr_groups/{id}",
-            get(show::<t::IpAddrGroup>).put(immutable).delete(remove::<t::IpAddrGroup>),
+            get(show::<t::IpAddrGroup>)
+                .put(immutable)
+                .delete(remove::<t::IpAddrGroup>),
         )
-        .route("/port_groups", get(list::<t::PortGroup>).post(create::<t::PortGroup>))
+        .route(
+            "/port_groups",
+            get(list::<t::PortGroup>).post(create::<t::PortGroup>),
+        )
         .route(
             "/port_groups/{id}",
-            get(show::<t::PortGroup>).put(update::<t::PortGroup>).delete(remove::<t::PortGroup>),
+            get(show::<t::PortGroup>)
+                .put(update::<t::PortGroup>)
+                .delete(remove::<t::PortGroup>),
         )
         .route("/hosts", get(list::<t::Host>))
         .route(
             "/hosts/{id}",
-            get(show::<t::Host>).put(hosts::host_update).delete(remove::<t::Host>),
+            get(show::<t::Host>)
+                .put(hosts::host_update)
+                .delete(remove::<t::Host>),
         )
-        .route("/tunnel_zones", get(list::<t::TunnelZone>).post(create::<t::TunnelZone>))
+        .route(
+            "/tunnel_zones",
+            get(list::<t::TunnelZone>).post(create::<t::TunnelZone>),
+        )
         .route(
             "/tunnel_zones/{id}",
-            get(show::<t::TunnelZone>).put(update::<t::TunnelZone>).delete(remove::<t::TunnelZone>),
+            get(show::<t::TunnelZone>)
+                .put(update::<t::TunnelZone>)
+                .delete(remove::<t::TunnelZone>),
         )
         .route(
             "/bgp_peers/{id}",
-            get(show::<t::BgpPeer>).put(update::<t::BgpPeer>).delete(remove::<t::BgpPeer>),
+            get(show::<t::BgpPeer>)
+                .put(update::<t::BgpPeer>)
+                .delete(remove::<t::BgpPeer>),
         )
         .route(
             "/bgp_networks/{id}",
-            get(show::<t::BgpNetwork>).put(immutable).delete(remove::<t::BgpNetwork>),
+            get(show::<t::BgpNetwork>)
+                .put(immutable)
+                .delete(remove::<t::BgpNetwork>),
         )
         .merge(routers::routes())
         .merge(bridges::routes())

@@ -32,7 +32,9 @@ fn link_refusal(a: &Value, b: &Value) -> Option<ApiError> {
     for p in [a, b] {
         let id = str_field(p, "id").unwrap_or("?");
         if let Some(peer) = str_field(p, "peerId") {
-            return Some(ApiError::conflict(format!("port {id} is already linked to port {peer}")));
+            return Some(ApiError::conflict(format!(
+                "port {id} is already linked to port {peer}"
+            )));
         }
         if let (Some(host), Some(iface)) = (str_field(p, "hostId"), str_field(p, "interfaceName")) {
             return Some(ApiError::conflict(format!(
@@ -40,7 +42,9 @@ fn link_refusal(a: &Value, b: &Value) -> Option<ApiError> {
             )));
         }
     }
-    let bridges = [a, b].iter().all(|p| str_field(p, "type") == Some("Bridge"));
+    let bridges = [a, b]
+        .iter()
+        .all(|p| str_field(p, "type") == Some("Bridge"));
     if bridges && ((vlan(a) == 0) == (vlan(b) == 0)) {
         return Some(ApiError::bad_request(
             "two bridge ports can be linked only if exactly one of them has a vlanId",
@@ -49,11 +53,19 @@ fn link_refusal(a: &Value, b: &Value) -> Option<ApiError> {
     None
 }
 
-async fn port_link(State(s): State<AppState>, base: Base, P(id): P<Uuid>, body: Body) -> ApiResult<Response> {
+async fn port_link(
+    State(s): State<AppState>,
+    base: Base,
+    P(id): P<Uuid>,
+    body: Body,
+) -> ApiResult<Response> {
     let link: PortLink = body.parse(&["PortLink", "Port"])?;
     let peer = link.peer_id;
     if peer == id {
-        return Err(ApiError::violation("peerId", "a port cannot be linked to itself"));
+        return Err(ApiError::violation(
+            "peerId",
+            "a port cannot be linked to itself",
+        ));
     }
     s.store
         .transact(|tx| {
@@ -84,7 +96,12 @@ async fn port_unlink(State(s): State<AppState>, P(id): P<Uuid>) -> ApiResult<Res
     Ok(no_content())
 }
 
-async fn port_groups_list(State(s): State<AppState>, accept: Accept, base: Base, P(id): P<Uuid>) -> ApiResult<Response> {
+async fn port_groups_list(
+    State(s): State<AppState>,
+    accept: Accept,
+    base: Base,
+    P(id): P<Uuid>,
+) -> ApiResult<Response> {
     let port = fetch(&s.store, Class::Port, id)?;
     let groups: Vec<Value> = port
         .get("portGroupIds")

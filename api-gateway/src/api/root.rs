@@ -51,7 +51,10 @@ pub fn document(base: &Base) -> Value {
         root.insert((*key).into(), Value::String(base.uri(path)));
     }
     for (key, path) in TEMPLATES {
-        root.insert((*key).into(), Value::String(base.uri(&format!("{path}/{{id}}"))));
+        root.insert(
+            (*key).into(),
+            Value::String(base.uri(&format!("{path}/{{id}}"))),
+        );
     }
     Value::Object(root)
 }

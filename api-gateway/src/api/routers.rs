@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use topology::{Class, Port, PortType, Route};
 use uuid::Uuid;
 
-use super::{fetch, fetch_tx, insert, list_reply, AppState, ApiResource, P};
+use super::{fetch, fetch_tx, insert, list_reply, ApiResource, AppState, P};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{Accept, Base, Body};
 use crate::render::render;
@@ -15,9 +15,15 @@ use crate::store::Store;
 
 pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
-        .route("/routers/{id}/ports", get(router_ports_list).post(router_port_create))
+        .route(
+            "/routers/{id}/ports",
+            get(router_ports_list).post(router_port_create),
+        )
         .route("/routers/{id}/peer_ports", get(router_peer_ports_list))
-        .route("/routers/{id}/routes", get(router_routes_list).post(router_route_create))
+        .route(
+            "/routers/{id}/routes",
+            get(router_routes_list).post(router_route_create),
+        )
 }
 
 /// Ports of a device, rendered.
@@ -53,8 +59,11 @@ pub async fn create_device_port(
     body: &Body,
 ) -> ApiResult<Response> {
     fetch(store, port_type.device_class(), device)?;
-    let mut port: Port = body.parse(Port::MEDIA)?;
-    port.port_type = port_type;
+    let kind = match port_type {
+        PortType::Bridge => "Bridge",
+        PortType::Router => "Router",
+    };
+    let mut port: Port = body.parse_with(Port::MEDIA, |v| v["type"] = json!(kind))?;
     if port_type == PortType::Router && port.port_mac.is_none() {
         port.port_mac = Some(Port::generated_mac(port.id));
     }
@@ -64,24 +73,51 @@ pub async fn create_device_port(
         port.network_length = None;
         port.port_mac = None;
     }
-    insert(store, base, port, |v| v["deviceId"] = json!(device.to_string()), |_, _| Ok(())).await
+    insert(
+        store,
+        base,
+        port,
+        |v| v["deviceId"] = json!(device.to_string()),
+        |_, _| Ok(()),
+    )
+    .await
 }
 
-async fn router_ports_list(State(s): State<AppState>, accept: Accept, base: Base, P(id): P<Uuid>) -> ApiResult<Response> {
+async fn router_ports_list(
+    State(s): State<AppState>,
+    accept: Accept,
+    base: Base,
+    P(id): P<Uuid>,
+) -> ApiResult<Response> {
     fetch(&s.store, Class::Router, id)?;
     list_reply(&accept, Port::MEDIA, device_ports(&s.store, &base, id))
 }
 
-async fn router_port_create(State(s): State<AppState>, base: Base, P(id): P<Uuid>, body: Body) -> ApiResult<Response> {
+async fn router_port_create(
+    State(s): State<AppState>,
+    base: Base,
+    P(id): P<Uuid>,
+    body: Body,
+) -> ApiResult<Response> {
     create_device_port(&s.store, &base, id, PortType::Router, &body).await
 }
 
-async fn router_peer_ports_list(State(s): State<AppState>, accept: Accept, base: Base, P(id): P<Uuid>) -> ApiResult<Response> {
+async fn router_peer_ports_list(
+    State(s): State<AppState>,
+    accept: Accept,
+    base: Base,
+    P(id): P<Uuid>,
+) -> ApiResult<Response> {
     fetch(&s.store, Class::Router, id)?;
     list_reply(&accept, Port::MEDIA, device_peer_ports(&s.store, &base, id))
 }
 
-async fn router_routes_list(State(s): State<AppState>, accept: Accept, base: Base, P(id): P<Uuid>) -> ApiResult<Response> {
+async fn router_routes_list(
+    State(s): State<AppState>,
+    accept: Accept,
+    base: Base,
+    P(id): P<Uuid>,
+) -> ApiResult<Response> {
     fetch(&s.store, Class::Router, id)?;
     let router = json!(id.to_string());
     let items = s
@@ -94,7 +130,12 @@ async fn router_routes_list(State(s): State<AppState>, accept: Accept, base: Bas
     list_reply(&accept, Route::MEDIA, items)
 }
 
-async fn router_route_create(State(s): State<AppState>, base: Base, P(id): P<Uuid>, body: Body) -> ApiResult<Response> {
+async fn router_route_create(
+    State(s): State<AppState>,
+    base: Base,
+    P(id): P<Uuid>,
+    body: Body,
+) -> ApiResult<Response> {
     fetch(&s.store, Class::Router, id)?;
     let route: Route = body.parse(Route::MEDIA)?;
     let next_hop = route.next_hop_port;

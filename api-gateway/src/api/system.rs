@@ -19,7 +19,10 @@ use crate::store::Store;
 
 pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
-        .route("/system_state", get(system_state_get).put(system_state_update))
+        .route(
+            "/system_state",
+            get(system_state_get).put(system_state_update),
+        )
         .route("/tenants", get(tenants_list))
         .route("/tenants/{id}", get(tenant_get))
 }
@@ -27,7 +30,11 @@ pub fn routes() -> axum::Router<AppState> {
 const STATE_MEDIA: &[&str] = &["SystemState"];
 const TENANT_MEDIA: &[&str] = &["Tenant"];
 
-async fn system_state_get(State(s): State<AppState>, accept: Accept, base: Base) -> ApiResult<Response> {
+async fn system_state_get(
+    State(s): State<AppState>,
+    accept: Accept,
+    base: Base,
+) -> ApiResult<Response> {
     let mut state = s
         .store
         .get(Class::SystemState, Uuid::nil())
@@ -36,13 +43,18 @@ async fn system_state_get(State(s): State<AppState>, accept: Accept, base: Base)
     if let Some(m) = state.as_object_mut() {
         m.remove("id");
     }
-    one_reply(&accept, STATE_MEDIA, with_links(state, &[("uri", base.uri("/system_state"))]))
+    one_reply(
+        &accept,
+        STATE_MEDIA,
+        with_links(state, &[("uri", base.uri("/system_state"))]),
+    )
 }
 
 async fn system_state_update(State(s): State<AppState>, body: Body) -> ApiResult<Response> {
     let state: SystemState = body.parse(STATE_MEDIA)?;
     state.validate()?;
-    let mut value = serde_json::to_value(&state).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let mut value =
+        serde_json::to_value(&state).map_err(|e| ApiError::bad_request(e.to_string()))?;
     value["id"] = json!(Uuid::nil());
     s.store
         .transact(|tx| {
@@ -58,11 +70,20 @@ async fn system_state_update(State(s): State<AppState>, body: Body) -> ApiResult
 }
 
 fn tenant_ids(store: &Store) -> BTreeSet<String> {
-    [Class::Router, Class::Network, Class::Chain, Class::PortGroup]
-        .into_iter()
-        .flat_map(|c| store.list(c))
-        .filter_map(|v| v.get("tenantId").and_then(Value::as_str).map(str::to_string))
-        .collect()
+    [
+        Class::Router,
+        Class::Network,
+        Class::Chain,
+        Class::PortGroup,
+    ]
+    .into_iter()
+    .flat_map(|c| store.list(c))
+    .filter_map(|v| {
+        v.get("tenantId")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    })
+    .collect()
 }
 
 fn tenant(base: &Base, id: &str) -> Value {
@@ -86,12 +107,24 @@ fn tenant(base: &Base, id: &str) -> Value {
     )
 }
 
-async fn tenants_list(State(s): State<AppState>, accept: Accept, base: Base) -> ApiResult<Response> {
-    let items = tenant_ids(&s.store).iter().map(|t| tenant(&base, t)).collect();
+async fn tenants_list(
+    State(s): State<AppState>,
+    accept: Accept,
+    base: Base,
+) -> ApiResult<Response> {
+    let items = tenant_ids(&s.store)
+        .iter()
+        .map(|t| tenant(&base, t))
+        .collect();
     list_reply(&accept, TENANT_MEDIA, items)
 }
 
-async fn tenant_get(State(s): State<AppState>, accept: Accept, base: Base, P(id): P<String>) -> ApiResult<Response> {
+async fn tenant_get(
+    State(s): State<AppState>,
+    accept: Accept,
+    base: Base,
+    P(id): P<String>,
+) -> ApiResult<Response> {
     if !tenant_ids(&s.store).contains(&id) {
         return Err(ApiError::missing(format!("tenant {id} owns no objects")));
     }

@@ -18,15 +18,30 @@ use crate::store::{Store, PERSISTENT};
 
 pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
-        .route("/bridges/{id}/mac_table", get(mac_table_list).post(mac_entry_create))
-        .route("/bridges/{id}/mac_table/{entry}", get(mac_entry_get).delete(mac_entry_delete))
-        .route("/bridges/{id}/vlans/{vlan}/mac_table", get(vlan_mac_table_list).post(vlan_mac_entry_create))
+        .route(
+            "/bridges/{id}/mac_table",
+            get(mac_table_list).post(mac_entry_create),
+        )
+        .route(
+            "/bridges/{id}/mac_table/{entry}",
+            get(mac_entry_get).delete(mac_entry_delete),
+        )
+        .route(
+            "/bridges/{id}/vlans/{vlan}/mac_table",
+            get(vlan_mac_table_list).post(vlan_mac_entry_create),
+        )
         .route(
             "/bridges/{id}/vlans/{vlan}/mac_table/{entry}",
             get(vlan_mac_entry_get).delete(vlan_mac_entry_delete),
         )
-        .route("/bridges/{id}/arp_table", get(arp_table_list).post(arp_entry_create))
-        .route("/bridges/{id}/arp_table/{entry}", get(arp_entry_get).delete(arp_entry_delete))
+        .route(
+            "/bridges/{id}/arp_table",
+            get(arp_table_list).post(arp_entry_create),
+        )
+        .route(
+            "/bridges/{id}/arp_table/{entry}",
+            get(arp_entry_get).delete(arp_entry_delete),
+        )
 }
 
 const MAC_MEDIA: &[&str] = &["MacPort"];
@@ -70,13 +85,23 @@ fn mac_entries(store: &Store, bridge: Uuid, only: Option<u16>) -> Vec<(u16, Stri
 
 /// `aa-bb-cc-dd-ee-ff_<port>` from a URL.
 fn parse_mac_key(entry: &str) -> ApiResult<(String, Uuid)> {
-    let bad = || ApiError::missing(format!("no such MAC table entry: '{entry}' is not of the form aa-bb-cc-dd-ee-ff_<port id>"));
+    let bad = || {
+        ApiError::missing(format!(
+            "no such MAC table entry: '{entry}' is not of the form aa-bb-cc-dd-ee-ff_<port id>"
+        ))
+    };
     let (mac, port) = entry.split_once('_').ok_or_else(bad)?;
     let mac = parse_mac(mac).ok_or_else(bad)?;
     Ok((format_mac(mac), port.parse().map_err(|_| bad())?))
 }
 
-fn list_macs(s: &AppState, accept: &Accept, base: &Base, id: Uuid, vlan: Option<u16>) -> ApiResult<Response> {
+fn list_macs(
+    s: &AppState,
+    accept: &Accept,
+    base: &Base,
+    id: Uuid,
+    vlan: Option<u16>,
+) -> ApiResult<Response> {
     fetch(&s.store, Class::Network, id)?;
     let items = mac_entries(&s.store, id, vlan)
         .into_iter()
@@ -85,24 +110,45 @@ fn list_macs(s: &AppState, accept: &Accept, base: &Base, id: Uuid, vlan: Option<
     list_reply(accept, MAC_MEDIA, items)
 }
 
-async fn create_mac(s: &AppState, base: &Base, id: Uuid, vlan: Option<u16>, body: &Body) -> ApiResult<Response> {
+async fn create_mac(
+    s: &AppState,
+    base: &Base,
+    id: Uuid,
+    vlan: Option<u16>,
+    body: &Body,
+) -> ApiResult<Response> {
     let entry: MacPort = body.parse(MAC_MEDIA)?;
     entry.validate()?;
     let vlan = vlan.or(entry.vlan_id).unwrap_or(0);
-    let mac = parse_mac(&entry.mac_addr).map(format_mac).unwrap_or_default();
+    let mac = parse_mac(&entry.mac_addr)
+        .map(format_mac)
+        .unwrap_or_default();
     let port = entry.port_id;
     s.store
         .transact(|tx| {
             fetch_tx(tx, Class::Network, id)?;
             let p = fetch_tx(tx, Class::Port, port)?;
             if p.get("deviceId").and_then(Value::as_str) != Some(id.to_string().as_str()) {
-                return Err(ApiError::violation("portId", format!("port {port} is not a port of bridge {id}")));
+                return Err(ApiError::violation(
+                    "portId",
+                    format!("port {port} is not a port of bridge {id}"),
+                ));
             }
-            tx.put_table_entry(Class::Network, id, &format!("{MAC_TABLE}/{vlan}"), &format!("{mac},{port},{PERSISTENT}"));
+            tx.put_table_entry(
+                Class::Network,
+                id,
+                &format!("{MAC_TABLE}/{vlan}"),
+                &format!("{mac},{port},{PERSISTENT}"),
+            );
             Ok(())
         })
         .await?;
-    Ok(created(mac_value(base, id, vlan, &mac, &port.to_string())["uri"].as_str().unwrap_or_default().to_string()))
+    Ok(created(
+        mac_value(base, id, vlan, &mac, &port.to_string())["uri"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+    ))
 }
 
 fn find_mac(s: &AppState, id: Uuid, vlan: u16, entry: &str) -> ApiResult<(String, String)> {
@@ -112,37 +158,71 @@ fn find_mac(s: &AppState, id: Uuid, vlan: u16, entry: &str) -> ApiResult<(String
         .into_iter()
         .find(|(_, m, p)| *m == mac && *p == port.to_string())
         .map(|(_, m, p)| (m, p))
-        .ok_or_else(|| ApiError::missing(format!("bridge {id} has no MAC table entry {mac} -> {port} on VLAN {vlan}")))
+        .ok_or_else(|| {
+            ApiError::missing(format!(
+                "bridge {id} has no MAC table entry {mac} -> {port} on VLAN {vlan}"
+            ))
+        })
 }
 
 async fn delete_mac(s: &AppState, id: Uuid, vlan: u16, entry: &str) -> ApiResult<Response> {
     let (mac, port) = find_mac(s, id, vlan, entry)?;
     s.store
         .transact(|tx| {
-            tx.remove_table_entry(Class::Network, id, &format!("{MAC_TABLE}/{vlan}"), &format!("{mac},{port},{PERSISTENT}"));
+            tx.remove_table_entry(
+                Class::Network,
+                id,
+                &format!("{MAC_TABLE}/{vlan}"),
+                &format!("{mac},{port},{PERSISTENT}"),
+            );
             Ok::<_, ApiError>(())
         })
         .await?;
     Ok(no_content())
 }
 
-async fn mac_table_list(State(s): State<AppState>, accept: Accept, base: Base, P(id): P<Uuid>) -> ApiResult<Response> {
+async fn mac_table_list(
+    State(s): State<AppState>,
+    accept: Accept,
+    base: Base,
+    P(id): P<Uuid>,
+) -> ApiResult<Response> {
     list_macs(&s, &accept, &base, id, None)
 }
 
-async fn vlan_mac_table_list(State(s): State<AppState>, accept: Accept, base: Base, P((id, vlan)): P<(Uuid, u16)>) -> ApiResult<Response> {
+async fn vlan_mac_table_list(
+    State(s): State<AppState>,
+    accept: Accept,
+    base: Base,
+    P((id, vlan)): P<(Uuid, u16)>,
+) -> ApiResult<Response> {
     list_macs(&s, &accept, &base, id, Some(vlan))
 }
 
-async fn mac_entry_create(State(s): State<AppState>, base: Base, P(id): P<Uuid>, body: Body) -> ApiResult<Response> {
+async fn mac_entry_create(
+    State(s): State<AppState>,
+    base: Base,
+    P(id): P<Uuid>,
+    body: Body,
+) -> ApiResult<Response> {
     create_mac(&s, &base, id, None, &body).await
 }
 
-async fn vlan_mac_entry_create(State(s): State<AppState>, base: Base, P((id, vlan)): P<(Uuid, u16)>, body: Body) -> ApiResult<Response> {
+async fn vlan_mac_entry_create(
+    State(s): State<AppState>,
+    base: Base,
+    P((id, vlan)): P<(Uuid, u16)>,
+    body: Body,
+) -> ApiResult<Response> {
     create_mac(&s, &base, id, Some(vlan), &body).await
 }
 
-async fn mac_entry_get(State(s): State<AppState>, accept: Accept, base: Base, P((id, entry)): P<(Uuid, String)>) -> ApiResult<Response> {
+async fn mac_entry_get(
+    State(s): State<AppState>,
+    accept: Accept,
+    base: Base,
+    P((id, entry)): P<(Uuid, String)>,
+) -> ApiResult<Response> {
     let (mac, port) = find_mac(&s, id, 0, &entry)?;
     one_reply(&accept, MAC_MEDIA, mac_value(&base, id, 0, &mac, &port))
 }
@@ -157,16 +237,25 @@ async fn vlan_mac_entry_get(
     one_reply(&accept, MAC_MEDIA, mac_value(&base, id, vlan, &mac, &port))
 }
 
-async fn mac_entry_delete(State(s): State<AppState>, P((id, entry)): P<(Uuid, String)>) -> ApiResult<Response> {
+async fn mac_entry_delete(
+    State(s): State<AppState>,
+    P((id, entry)): P<(Uuid, String)>,
+) -> ApiResult<Response> {
     delete_mac(&s, id, 0, &entry).await
 }
 
-async fn vlan_mac_entry_delete(State(s): State<AppState>, P((id, vlan, entry)): P<(Uuid, u16, String)>) -> ApiResult<Response> {
+async fn vlan_mac_entry_delete(
+    State(s): State<AppState>,
+    P((id, vlan, entry)): P<(Uuid, u16, String)>,
+) -> ApiResult<Response> {
     delete_mac(&s, id, vlan, &entry).await
 }
 
 fn arp_value(base: &Base, bridge: Uuid, ip: &str, mac: &str) -> Value {
-    let uri = base.uri(&format!("/bridges/{bridge}/arp_table/{ip}_{}", mac_to_uri(mac)));
+    let uri = base.uri(&format!(
+        "/bridges/{bridge}/arp_table/{ip}_{}",
+        mac_to_uri(mac)
+    ));
     with_links(json!({"ip": ip, "mac": mac}), &[("uri", uri)])
 }
 
@@ -178,13 +267,26 @@ fn arp_entries(store: &Store, bridge: Uuid) -> Vec<(String, String)> {
         .collect()
 }
 
-async fn arp_table_list(State(s): State<AppState>, accept: Accept, base: Base, P(id): P<Uuid>) -> ApiResult<Response> {
+async fn arp_table_list(
+    State(s): State<AppState>,
+    accept: Accept,
+    base: Base,
+    P(id): P<Uuid>,
+) -> ApiResult<Response> {
     fetch(&s.store, Class::Network, id)?;
-    let items = arp_entries(&s.store, id).iter().map(|(ip, mac)| arp_value(&base, id, ip, mac)).collect();
+    let items = arp_entries(&s.store, id)
+        .iter()
+        .map(|(ip, mac)| arp_value(&base, id, ip, mac))
+        .collect();
     list_reply(&accept, ARP_MEDIA, items)
 }
 
-async fn arp_entry_create(State(s): State<AppState>, base: Base, P(id): P<Uuid>, body: Body) -> ApiResult<Response> {
+async fn arp_entry_create(
+    State(s): State<AppState>,
+    base: Base,
+    P(id): P<Uuid>,
+    body: Body,
+) -> ApiResult<Response> {
     let entry: Ip4Mac = body.parse(ARP_MEDIA)?;
     entry.validate()?;
     let mac = parse_mac(&entry.mac).map(format_mac).unwrap_or_default();
@@ -192,35 +294,64 @@ async fn arp_entry_create(State(s): State<AppState>, base: Base, P(id): P<Uuid>,
     s.store
         .transact(|tx| {
             fetch_tx(tx, Class::Network, id)?;
-            tx.put_table_entry(Class::Network, id, ARP_TABLE, &format!("{ip},{mac},{PERSISTENT}"));
+            tx.put_table_entry(
+                Class::Network,
+                id,
+                ARP_TABLE,
+                &format!("{ip},{mac},{PERSISTENT}"),
+            );
             Ok::<_, ApiError>(())
         })
         .await?;
-    Ok(created(arp_value(&base, id, &ip, &mac)["uri"].as_str().unwrap_or_default().to_string()))
+    Ok(created(
+        arp_value(&base, id, &ip, &mac)["uri"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+    ))
 }
 
 fn find_arp(s: &AppState, id: Uuid, entry: &str) -> ApiResult<(String, String)> {
     fetch(&s.store, Class::Network, id)?;
-    let bad = || ApiError::missing(format!("no such ARP table entry: '{entry}' is not of the form 10.0.0.1_aa-bb-cc-dd-ee-ff"));
+    let bad = || {
+        ApiError::missing(format!(
+            "no such ARP table entry: '{entry}' is not of the form 10.0.0.1_aa-bb-cc-dd-ee-ff"
+        ))
+    };
     let (ip, mac) = entry.split_once('_').ok_or_else(bad)?;
     let ip: Ipv4Addr = ip.parse().map_err(|_| bad())?;
     let mac = parse_mac(mac).map(format_mac).ok_or_else(bad)?;
     arp_entries(&s.store, id)
         .into_iter()
         .find(|(i, m)| *i == ip.to_string() && *m == mac)
-        .ok_or_else(|| ApiError::missing(format!("bridge {id} has no ARP table entry {ip} -> {mac}")))
+        .ok_or_else(|| {
+            ApiError::missing(format!("bridge {id} has no ARP table entry {ip} -> {mac}"))
+        })
 }
 
-async fn arp_entry_get(State(s): State<AppState>, accept: Accept, base: Base, P((id, entry)): P<(Uuid, String)>) -> ApiResult<Response> {
+async fn arp_entry_get(
+    State(s): State<AppState>,
+    accept: Accept,
+    base: Base,
+    P((id, entry)): P<(Uuid, String)>,
+) -> ApiResult<Response> {
     let (ip, mac) = find_arp(&s, id, &entry)?;
     one_reply(&accept, ARP_MEDIA, arp_value(&base, id, &ip, &mac))
 }
 
-async fn arp_entry_delete(State(s): State<AppState>, P((id, entry)): P<(Uuid, String)>) -> ApiResult<Response> {
+async fn arp_entry_delete(
+    State(s): State<AppState>,
+    P((id, entry)): P<(Uuid, String)>,
+) -> ApiResult<Response> {
     let (ip, mac) = find_arp(&s, id, &entry)?;
     s.store
         .transact(|tx| {
-            tx.remove_table_entry(Class::Network, id, ARP_TABLE, &format!("{ip},{mac},{PERSISTENT}"));
+            tx.remove_table_entry(
+                Class::Network,
+                id,
+                ARP_TABLE,
+                &format!("{ip},{mac},{PERSISTENT}"),
+            );
             Ok::<_, ApiError>(())
         })
         .await?;

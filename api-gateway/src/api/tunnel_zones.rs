@@ -17,12 +17,21 @@ use crate::render::with_links;
 
 pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
-        .route("/tunnel_zones/{id}/hosts", get(zone_members_list).post(zone_member_add))
-        .route("/tunnel_zones/{id}/hosts/{host}", get(zone_member_get).delete(zone_member_remove))
+        .route(
+            "/tunnel_zones/{id}/hosts",
+            get(zone_members_list).post(zone_member_add),
+        )
+        .route(
+            "/tunnel_zones/{id}/hosts/{host}",
+            get(zone_member_get).delete(zone_member_remove),
+        )
 }
 
 const MEMBER_MEDIA: &[&str] = &["TunnelZoneHost", "GreTunnelZoneHost", "VxLanTunnelZoneHost"];
-const MEMBERS: Field = Field::Nested { list: "hosts", key: "hostId" };
+const MEMBERS: Field = Field::Nested {
+    list: "hosts",
+    key: "hostId",
+};
 
 fn members(base: &Base, zone: Uuid, stored: &Value) -> Vec<Value> {
     stored
@@ -35,7 +44,10 @@ fn members(base: &Base, zone: Uuid, stored: &Value) -> Vec<Value> {
                     let mut m = with_links(
                         m.clone(),
                         &[
-                            ("uri", base.uri(&format!("/tunnel_zones/{zone}/hosts/{host}"))),
+                            (
+                                "uri",
+                                base.uri(&format!("/tunnel_zones/{zone}/hosts/{host}")),
+                            ),
                             ("tunnelZone", base.uri(&format!("/tunnel_zones/{zone}"))),
                             ("host", base.uri(&format!("/hosts/{host}"))),
                         ],
@@ -48,7 +60,12 @@ fn members(base: &Base, zone: Uuid, stored: &Value) -> Vec<Value> {
         .unwrap_or_default()
 }
 
-async fn zone_members_list(State(s): State<AppState>, accept: Accept, base: Base, P(id): P<Uuid>) -> ApiResult<Response> {
+async fn zone_members_list(
+    State(s): State<AppState>,
+    accept: Accept,
+    base: Base,
+    P(id): P<Uuid>,
+) -> ApiResult<Response> {
     let zone = fetch(&s.store, Class::TunnelZone, id)?;
     list_reply(&accept, MEMBER_MEDIA, members(&base, id, &zone))
 }
@@ -63,18 +80,27 @@ async fn zone_member_get(
     let member = members(&base, id, &zone)
         .into_iter()
         .find(|m| m.get("hostId").and_then(Value::as_str) == Some(host.to_string().as_str()))
-        .ok_or_else(|| ApiError::missing(format!("host {host} is not a member of tunnel zone {id}")))?;
+        .ok_or_else(|| {
+            ApiError::missing(format!("host {host} is not a member of tunnel zone {id}"))
+        })?;
     one_reply(&accept, MEMBER_MEDIA, member)
 }
 
-async fn zone_member_add(State(s): State<AppState>, base: Base, P(id): P<Uuid>, body: Body) -> ApiResult<Response> {
+async fn zone_member_add(
+    State(s): State<AppState>,
+    base: Base,
+    P(id): P<Uuid>,
+    body: Body,
+) -> ApiResult<Response> {
     let m: TunnelZoneHost = body.parse(MEMBER_MEDIA)?;
     let (host, address): (Uuid, IpAddr) = (m.host_id, m.ip_address);
     s.store
         .transact(|tx| {
             let mut zone = fetch_tx(tx, Class::TunnelZone, id)?;
             if integrity::refs(&zone, MEMBERS).contains(&host) {
-                return Err(ApiError::conflict(format!("host {host} is already a member of tunnel zone {id}")));
+                return Err(ApiError::conflict(format!(
+                    "host {host} is already a member of tunnel zone {id}"
+                )));
             }
             let list = zone["hosts"].as_array().cloned().unwrap_or_default();
             let mut list = list;
@@ -84,18 +110,27 @@ async fn zone_member_add(State(s): State<AppState>, base: Base, P(id): P<Uuid>, 
             Ok(())
         })
         .await?;
-    Ok(created(base.uri(&format!("/tunnel_zones/{id}/hosts/{host}"))))
+    Ok(created(
+        base.uri(&format!("/tunnel_zones/{id}/hosts/{host}")),
+    ))
 }
 
-async fn zone_member_remove(State(s): State<AppState>, P((id, host)): P<(Uuid, Uuid)>) -> ApiResult<Response> {
+async fn zone_member_remove(
+    State(s): State<AppState>,
+    P((id, host)): P<(Uuid, Uuid)>,
+) -> ApiResult<Response> {
     s.store
         .transact(|tx| {
             let mut zone = fetch_tx(tx, Class::TunnelZone, id)?;
             if !integrity::refs(&zone, MEMBERS).contains(&host) {
-                return Err(ApiError::missing(format!("host {host} is not a member of tunnel zone {id}")));
+                return Err(ApiError::missing(format!(
+                    "host {host} is not a member of tunnel zone {id}"
+                )));
             }
             if let Some(list) = zone["hosts"].as_array_mut() {
-                list.retain(|m| m.get("hostId").and_then(Value::as_str) != Some(host.to_string().as_str()));
+                list.retain(|m| {
+                    m.get("hostId").and_then(Value::as_str) != Some(host.to_string().as_str())
+                });
             }
             integrity::update(tx, Class::TunnelZone, zone)?;
             Ok(())

@@ -27,7 +27,11 @@ pub enum KvOp {
     /// Create a key that must not exist. Missing parent directories are created by the backend.
     Create { path: String, data: Vec<u8> },
     /// Overwrite a key whose version must still be `version`.
-    Set { path: String, data: Vec<u8>, version: i32 },
+    Set {
+        path: String,
+        data: Vec<u8>,
+        version: i32,
+    },
     /// Delete a key whose version must still be `version`.
     Delete { path: String, version: i32 },
     /// Fail the whole multi unless the key still has `version`.
@@ -102,5 +106,8 @@ pub trait Backend: Send + Sync + 'static {
 
     /// Starts delivering changes made by other processes to `sink`. Backends that are never
     /// shared (the embedded file is locked by one process) deliver nothing.
-    fn watch(&self, sink: mpsc::UnboundedSender<Observed>) -> BoxFuture<'_, Result<(), BackendError>>;
+    fn watch(
+        &self,
+        sink: mpsc::UnboundedSender<Observed>,
+    ) -> BoxFuture<'_, Result<(), BackendError>>;
 }

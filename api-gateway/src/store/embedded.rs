@@ -64,7 +64,12 @@ impl Embedded {
         let receipt = {
             let mut keys = tx.open_table(KEYS).map_err(failed)?;
             let mut meta = tx.open_table(META).map_err(failed)?;
-            let rev = meta.get("rev").map_err(failed)?.map(|v| v.value()).unwrap_or(0) + 1;
+            let rev = meta
+                .get("rev")
+                .map_err(failed)?
+                .map(|v| v.value())
+                .unwrap_or(0)
+                + 1;
             let mut stats = Vec::with_capacity(ops.len());
             for op in ops {
                 let current = keys
@@ -81,25 +86,37 @@ impl Embedded {
                             return Err(conflict());
                         }
                         let stat = Stat { version: 0, rev };
-                        keys.insert(path.as_str(), encode(stat, data).as_slice()).map_err(failed)?;
+                        keys.insert(path.as_str(), encode(stat, data).as_slice())
+                            .map_err(failed)?;
                         stats.push(Some(stat));
                     }
-                    KvOp::Set { path, data, version } => {
-                        let cur = current.filter(|c| c.stat.version == *version).ok_or_else(conflict)?;
+                    KvOp::Set {
+                        path,
+                        data,
+                        version,
+                    } => {
+                        let cur = current
+                            .filter(|c| c.stat.version == *version)
+                            .ok_or_else(conflict)?;
                         let stat = Stat {
                             version: cur.stat.version + 1,
                             rev,
                         };
-                        keys.insert(path.as_str(), encode(stat, data).as_slice()).map_err(failed)?;
+                        keys.insert(path.as_str(), encode(stat, data).as_slice())
+                            .map_err(failed)?;
                         stats.push(Some(stat));
                     }
                     KvOp::Delete { path, version } => {
-                        current.filter(|c| c.stat.version == *version).ok_or_else(conflict)?;
+                        current
+                            .filter(|c| c.stat.version == *version)
+                            .ok_or_else(conflict)?;
                         keys.remove(path.as_str()).map_err(failed)?;
                         stats.push(None);
                     }
                     KvOp::Check { version, .. } => {
-                        current.filter(|c| c.stat.version == *version).ok_or_else(conflict)?;
+                        current
+                            .filter(|c| c.stat.version == *version)
+                            .ok_or_else(conflict)?;
                         stats.push(None);
                     }
                 }
@@ -127,12 +144,19 @@ impl Embedded {
         let tx = db.begin_read().map_err(failed)?;
         let keys = tx.open_table(KEYS).map_err(failed)?;
         let meta = tx.open_table(META).map_err(failed)?;
-        let rev = meta.get("rev").map_err(failed)?.map(|v| v.value()).unwrap_or(0);
+        let rev = meta
+            .get("rev")
+            .map_err(failed)?
+            .map(|v| v.value())
+            .unwrap_or(0);
         paths
             .iter()
             .map(|p| match keys.get(p.as_str()).map_err(failed)? {
                 Some(v) => Ok(Observed::Present(decode(p, v.value())?)),
-                None => Ok(Observed::Absent { path: p.clone(), rev }),
+                None => Ok(Observed::Absent {
+                    path: p.clone(),
+                    rev,
+                }),
             })
             .collect()
     }
@@ -161,7 +185,10 @@ impl Backend for Embedded {
         Box::pin(blocking(move || Self::read_paths(&db, &paths)))
     }
 
-    fn watch(&self, _sink: mpsc::UnboundedSender<Observed>) -> BoxFuture<'_, Result<(), BackendError>> {
+    fn watch(
+        &self,
+        _sink: mpsc::UnboundedSender<Observed>,
+    ) -> BoxFuture<'_, Result<(), BackendError>> {
         // The file is locked by this process: no other writer exists to watch.
         Box::pin(async { Ok(()) })
     }

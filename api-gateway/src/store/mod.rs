@@ -73,10 +73,18 @@ struct Mirror {
 
 impl Mirror {
     fn present(&mut self, entry: Entry) {
-        if self.tombstones.get(&entry.path).is_some_and(|&r| r >= entry.stat.rev) {
+        if self
+            .tombstones
+            .get(&entry.path)
+            .is_some_and(|&r| r >= entry.stat.rev)
+        {
             return;
         }
-        if self.keys.get(&entry.path).is_some_and(|s| s.stat.rev >= entry.stat.rev) {
+        if self
+            .keys
+            .get(&entry.path)
+            .is_some_and(|s| s.stat.rev >= entry.stat.rev)
+        {
             return;
         }
         let value = if entry.data.is_empty() {
@@ -118,12 +126,20 @@ impl Mirror {
         }
     }
 
-    fn apply_local(&mut self, ops: &[KvOp], values: &HashMap<String, Arc<Value>>, receipt: &Receipt) {
+    fn apply_local(
+        &mut self,
+        ops: &[KvOp],
+        values: &HashMap<String, Arc<Value>>,
+        receipt: &Receipt,
+    ) {
         self.rev = self.rev.max(receipt.rev);
         for (op, stat) in ops.iter().zip(&receipt.stats) {
             match (op, stat) {
                 (KvOp::Create { path, .. } | KvOp::Set { path, .. }, Some(stat)) => {
-                    let value = values.get(path).cloned().unwrap_or_else(|| Arc::new(Value::Null));
+                    let value = values
+                        .get(path)
+                        .cloned()
+                        .unwrap_or_else(|| Arc::new(Value::Null));
                     self.tombstones.remove(path);
                     self.keys.insert(path.clone(), Slot { value, stat: *stat });
                 }
@@ -136,7 +152,10 @@ impl Mirror {
         }
     }
 
-    fn prefixed<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = (&'a String, &'a Slot)> + 'a {
+    fn prefixed<'a>(
+        &'a self,
+        prefix: &'a str,
+    ) -> impl Iterator<Item = (&'a String, &'a Slot)> + 'a {
         self.keys
             .range(prefix.to_string()..)
             .take_while(move |(k, _)| k.starts_with(prefix))
@@ -207,7 +226,11 @@ impl Store {
         let mut mirror = self.write_mirror();
         fresh.rev = fresh.rev.max(mirror.rev);
         *mirror = fresh;
-        tracing::info!(keys = mirror.keys.len(), rev = mirror.rev, "store mirror loaded");
+        tracing::info!(
+            keys = mirror.keys.len(),
+            rev = mirror.rev,
+            "store mirror loaded"
+        );
         Ok(())
     }
 
@@ -217,13 +240,19 @@ impl Store {
     }
 
     pub fn get(&self, class: Class, id: Uuid) -> Option<Arc<Value>> {
-        self.read_mirror().keys.get(&model_path(class, id)).map(|s| s.value.clone())
+        self.read_mirror()
+            .keys
+            .get(&model_path(class, id))
+            .map(|s| s.value.clone())
     }
 
     /// Every stored object of `class`, in id order.
     pub fn list(&self, class: Class) -> Vec<Arc<Value>> {
         let prefix = format!("{MODELS}{}/", class.name());
-        self.read_mirror().prefixed(&prefix).map(|(_, s)| s.value.clone()).collect()
+        self.read_mirror()
+            .prefixed(&prefix)
+            .map(|(_, s)| s.value.clone())
+            .collect()
     }
 
     /// The entries of a state table, as paths below it (`key,value,version`, or
@@ -257,7 +286,9 @@ impl Store {
             let size: usize = ops
                 .iter()
                 .map(|op| match op {
-                    KvOp::Create { path, data } | KvOp::Set { path, data, .. } => path.len() + data.len(),
+                    KvOp::Create { path, data } | KvOp::Set { path, data, .. } => {
+                        path.len() + data.len()
+                    }
                     other => other.path().len(),
                 })
                 .sum();
@@ -282,7 +313,10 @@ impl Store {
                 Err(e) => return Err(StoreError::from(e).into()),
             }
         }
-        Err(StoreError::Contended { path: last_conflict }.into())
+        Err(StoreError::Contended {
+            path: last_conflict,
+        }
+        .into())
     }
 }
 
@@ -320,11 +354,23 @@ impl<'a> Tx<'a> {
     /// Every object of `class` as this transaction sees it.
     pub fn list(&mut self, class: Class) -> Vec<Arc<Value>> {
         let prefix = format!("{MODELS}{}/", class.name());
-        let mut paths: Vec<String> = self.mirror.prefixed(&prefix).map(|(k, _)| k.clone()).collect();
-        paths.extend(self.writes.range(prefix.clone()..).take_while(|(k, _)| k.starts_with(&prefix)).map(|(k, _)| k.clone()));
+        let mut paths: Vec<String> = self
+            .mirror
+            .prefixed(&prefix)
+            .map(|(k, _)| k.clone())
+            .collect();
+        paths.extend(
+            self.writes
+                .range(prefix.clone()..)
+                .take_while(|(k, _)| k.starts_with(&prefix))
+                .map(|(k, _)| k.clone()),
+        );
         paths.sort();
         paths.dedup();
-        paths.into_iter().filter_map(|p| self.read_path(p)).collect()
+        paths
+            .into_iter()
+            .filter_map(|p| self.read_path(p))
+            .collect()
     }
 
     /// The entries of a state table as this transaction sees them (see [`Store::table`]).
@@ -334,7 +380,12 @@ impl<'a> Tx<'a> {
             .mirror
             .prefixed(&dir)
             .map(|(k, _)| k.clone())
-            .chain(self.writes.range(dir.clone()..).take_while(|(k, _)| k.starts_with(&dir)).map(|(k, _)| k.clone()))
+            .chain(
+                self.writes
+                    .range(dir.clone()..)
+                    .take_while(|(k, _)| k.starts_with(&dir))
+                    .map(|(k, _)| k.clone()),
+            )
             .collect();
         names.sort();
         names.dedup();
@@ -346,12 +397,15 @@ impl<'a> Tx<'a> {
     }
 
     pub fn put_table_entry(&mut self, class: Class, id: Uuid, table: &str, entry: &str) {
-        self.writes
-            .insert(format!("{}{entry}", table_dir(class, id, table)), Some(Arc::new(Value::Null)));
+        self.writes.insert(
+            format!("{}{entry}", table_dir(class, id, table)),
+            Some(Arc::new(Value::Null)),
+        );
     }
 
     pub fn remove_table_entry(&mut self, class: Class, id: Uuid, table: &str, entry: &str) {
-        self.writes.insert(format!("{}{entry}", table_dir(class, id, table)), None);
+        self.writes
+            .insert(format!("{}{entry}", table_dir(class, id, table)), None);
     }
 
     /// The backend ops of this transaction, and the values written by path.
@@ -376,7 +430,10 @@ impl<'a> Tx<'a> {
                             data,
                             version,
                         },
-                        None => KvOp::Create { path: path.clone(), data },
+                        None => KvOp::Create {
+                            path: path.clone(),
+                            data,
+                        },
                     });
                     values.insert(path.clone(), value.clone());
                 }
@@ -405,7 +462,8 @@ impl Objects for Tx<'_> {
     }
 
     fn put(&mut self, class: Class, id: Uuid, value: Value) {
-        self.writes.insert(model_path(class, id), Some(Arc::new(value)));
+        self.writes
+            .insert(model_path(class, id), Some(Arc::new(value)));
     }
 
     fn remove(&mut self, class: Class, id: Uuid) {
@@ -416,7 +474,8 @@ impl Objects for Tx<'_> {
         let dir = format!("{TABLES}{}/{id}/", class.name());
         let paths: Vec<String> = self.mirror.prefixed(&dir).map(|(k, _)| k.clone()).collect();
         for p in paths {
-            self.reads.insert(p.clone(), self.mirror.keys.get(&p).map(|s| s.stat.version));
+            self.reads
+                .insert(p.clone(), self.mirror.keys.get(&p).map(|s| s.stat.version));
             self.writes.insert(p, None);
         }
     }

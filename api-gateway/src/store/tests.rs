@@ -1,0 +1,229 @@
+//! Unit tests of the mirror's ordering rules and the transaction engine, over the embedded
+//! backend and over a backend that injects conflicts.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use serde_json::json;
+use topology::integrity::{self, Objects};
+use topology::Class;
+use uuid::Uuid;
+
+use super::backend::{Backend, BackendError, BoxFuture, Entry, KvOp, Observed, Receipt, Stat};
+use super::embedded::Embedded;
+use super::*;
+
+fn entry(path: &str, version: i32, rev: i64) -> Entry {
+    Entry {
+        path: path.to_string(),
+        data: br#"{"id": "x"}"#.to_vec(),
+        stat: Stat { version, rev },
+    }
+}
+
+#[test]
+fn a_stale_read_never_overwrites_a_newer_entry() {
+    let mut m = Mirror::default();
+    m.present(entry("zoom/0/models/Router/a", 3, 30));
+    m.present(entry("zoom/0/models/Router/a", 2, 20));
+    assert_eq!(m.keys["zoom/0/models/Router/a"].stat.version, 3);
+}
+
+#[test]
+fn an_absent_read_older_than_a_create_is_ignored_and_a_newer_one_deletes() {
+    let mut m = Mirror::default();
+    m.present(entry("zoom/0/models/Router/a", 0, 30));
+    m.absent("zoom/0/models/Router/a".into(), 25);
+    assert!(m.keys.contains_key("zoom/0/models/Router/a"));
+    m.absent("zoom/0/models/Router/a".into(), 31);
+    assert!(!m.keys.contains_key("zoom/0/models/Router/a"));
+    // A read from before the delete cannot bring the object back.
+    m.present(entry("zoom/0/models/Router/a", 0, 30));
+    assert!(!m.keys.contains_key("zoom/0/models/Router/a"));
+}
+
+async fn embedded() -> (tempfile::TempDir, Arc<Store>) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(Arc::new(Embedded::open(dir.path()).unwrap()))
+        .await
+        .unwrap();
+    (dir, store)
+}
+
+fn router(id: Uuid) -> serde_json::Value {
+    json!({"id": id, "name": "r"})
+}
+
+#[tokio::test]
+async fn a_write_is_readable_as_soon_as_transact_returns() {
+    let (_dir, store) = embedded().await;
+    let id = Uuid::new_v4();
+    store
+        .transact(|tx| {
+            integrity::create(tx, Class::Router, router(id)).map_err(|e| StoreError::Corrupt {
+                path: e.to_string(),
+                reason: String::new(),
+            })
+        })
+        .await
+        .unwrap();
+    assert_eq!(store.get(Class::Router, id).unwrap()["name"], "r");
+    assert_eq!(store.list(Class::Router).len(), 1);
+}
+
+#[derive(Debug)]
+struct Refused;
+impl From<StoreError> for Refused {
+    fn from(_: StoreError) -> Self {
+        Refused
+    }
+}
+
+#[tokio::test]
+async fn a_failed_transaction_writes_nothing() {
+    let (_dir, store) = embedded().await;
+    let id = Uuid::new_v4();
+    let out: Result<(), Refused> = store
+        .transact(|tx| {
+            tx.put(Class::Router, id, router(id));
+            Err(Refused)
+        })
+        .await;
+    assert!(out.is_err());
+    assert!(store.get(Class::Router, id).is_none());
+}
+
+#[tokio::test]
+async fn a_reopened_embedded_store_serves_what_it_had() {
+    let dir = tempfile::tempdir().unwrap();
+    let id = Uuid::new_v4();
+    {
+        let store = Store::open(Arc::new(Embedded::open(dir.path()).unwrap()))
+            .await
+            .unwrap();
+        store
+            .transact(|tx| {
+                tx.put(Class::Router, id, router(id));
+                tx.put_table_entry(
+                    Class::Network,
+                    id,
+                    "ip4_mac_table",
+                    "10.0.0.2,aa:bb:cc:dd:ee:ff,2147483647",
+                );
+                Ok::<_, StoreError>(())
+            })
+            .await
+            .unwrap();
+    }
+    let store = Store::open(Arc::new(Embedded::open(dir.path()).unwrap()))
+        .await
+        .unwrap();
+    assert!(store.get(Class::Router, id).is_some());
+    assert_eq!(
+        store.table(Class::Network, id, "ip4_mac_table"),
+        vec!["10.0.0.2,aa:bb:cc:dd:ee:ff,2147483647"]
+    );
+}
+
+/// Wraps a backend; the first `conflicts` multis fail as if another writer got there first,
+/// after that writer's change has really been applied.
+struct Contended {
+    inner: Embedded,
+    conflicts: AtomicUsize,
+    rival: Uuid,
+}
+
+impl Backend for Contended {
+    fn multi(&self, ops: Vec<KvOp>) -> BoxFuture<'_, Result<Receipt, BackendError>> {
+        Box::pin(async move {
+            if self.conflicts.load(Ordering::SeqCst) > 0 {
+                self.conflicts.fetch_sub(1, Ordering::SeqCst);
+                // The rival renames the router behind our back.
+                let path = model_path(Class::Router, self.rival);
+                let current = self.inner.read(vec![path.clone()]).await?;
+                if let Some(Observed::Present(e)) = current.into_iter().next() {
+                    let data =
+                        serde_json::to_vec(&json!({"id": self.rival, "name": "renamed"})).unwrap();
+                    self.inner
+                        .multi(vec![KvOp::Set {
+                            path: path.clone(),
+                            data,
+                            version: e.stat.version,
+                        }])
+                        .await?;
+                }
+                return Err(BackendError::Conflict { path });
+            }
+            self.inner.multi(ops).await
+        })
+    }
+    fn load(&self) -> BoxFuture<'_, Result<Vec<Entry>, BackendError>> {
+        self.inner.load()
+    }
+    fn read(&self, paths: Vec<String>) -> BoxFuture<'_, Result<Vec<Observed>, BackendError>> {
+        self.inner.read(paths)
+    }
+    fn watch(
+        &self,
+        sink: tokio::sync::mpsc::UnboundedSender<Observed>,
+    ) -> BoxFuture<'_, Result<(), BackendError>> {
+        self.inner.watch(sink)
+    }
+}
+
+#[tokio::test]
+async fn a_conflict_rereads_and_reruns_on_fresh_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let rival = Uuid::new_v4();
+    let backend = Arc::new(Contended {
+        inner: Embedded::open(dir.path()).unwrap(),
+        conflicts: AtomicUsize::new(0),
+        rival,
+    });
+    let store = Store::open(backend.clone()).await.unwrap();
+    store
+        .transact(|tx| {
+            tx.put(Class::Router, rival, router(rival));
+            Ok::<_, StoreError>(())
+        })
+        .await
+        .unwrap();
+    backend.conflicts.store(2, Ordering::SeqCst);
+    let runs = AtomicUsize::new(0);
+    let seen = store
+        .transact(|tx| {
+            runs.fetch_add(1, Ordering::SeqCst);
+            let mut r = tx.get(Class::Router, rival).unwrap();
+            let name = r["name"].as_str().unwrap().to_string();
+            r["adminStateUp"] = json!(false);
+            tx.put(Class::Router, rival, r);
+            Ok::<_, StoreError>(name)
+        })
+        .await
+        .unwrap();
+    assert_eq!(runs.load(Ordering::SeqCst), 3);
+    assert_eq!(seen, "renamed", "the last run saw the rival's write");
+    let stored = store.get(Class::Router, rival).unwrap();
+    assert_eq!(stored["name"], "renamed");
+    assert_eq!(stored["adminStateUp"], false);
+}
+
+#[tokio::test]
+async fn endless_contention_gives_up_with_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let rival = Uuid::new_v4();
+    let backend = Arc::new(Contended {
+        inner: Embedded::open(dir.path()).unwrap(),
+        conflicts: AtomicUsize::new(usize::MAX / 2),
+        rival,
+    });
+    let store = Store::open(backend).await.unwrap();
+    let err = store
+        .transact(|tx| {
+            tx.put(Class::Router, rival, router(rival));
+            Ok::<_, StoreError>(())
+        })
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Contended { .. }), "{err}");
+}

@@ -1,0 +1,246 @@
+//! Test support: a throwaway standalone ZooKeeper server, run from the Debian `zookeeper` package
+//! on a free loopback port with its data in a temporary directory, for tests that need the real
+//! thing (sessions, watches, multi semantics) rather than a fake.
+
+use std::fs::{self, File};
+use std::io::Write;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use anyhow::{bail, Context};
+
+/// Where Debian's `zookeeper` package puts the server; its manifest names its dependencies.
+const ZOOKEEPER_JAR: &str = "/usr/share/java/zookeeper.jar";
+/// An SLF4J binding, when installed, so the server's log says why it failed.
+const SLF4J_SIMPLE_JAR: &str = "/usr/share/java/slf4j-simple.jar";
+const MAIN_CLASS: &str = "org.apache.zookeeper.server.ZooKeeperServerMain";
+/// Generous: a cold JVM on a loaded two-core CI machine.
+const START_TIMEOUT: Duration = Duration::from_secs(60);
+const START_ATTEMPTS: usize = 3;
+
+/// A standalone ZooKeeper server owned by a test: killed, and its directory removed, on drop.
+pub struct ZkServer {
+    java: PathBuf,
+    dir: PathBuf,
+    port: u16,
+    child: Option<Child>,
+}
+
+impl ZkServer {
+    /// Starts a server on a free loopback port and waits until it accepts sessions. Fails if
+    /// ZooKeeper (or Java) is not installed.
+    pub async fn start() -> anyhow::Result<ZkServer> {
+        let java = installation()?;
+        let dir = temp_dir()?;
+        let mut server = ZkServer {
+            java,
+            dir,
+            port: 0,
+            child: None,
+        };
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            // Another process may take the port between probing and binding it: try another.
+            server.port = free_port()?;
+            server.write_config()?;
+            match server.launch().await {
+                Ok(()) => return Ok(server),
+                Err(err) if attempt < START_ATTEMPTS => {
+                    eprintln!(
+                        "ZooKeeper did not start on port {} (will retry): {err:#}",
+                        server.port
+                    );
+                }
+                Err(err) => return Err(err),
+            }
+        }
+    }
+
+    /// `host:port` to hand to a client.
+    pub fn connect_string(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The server's own log, for diagnosing a failing test.
+    pub fn log_path(&self) -> PathBuf {
+        self.dir.join("zookeeper.log")
+    }
+
+    /// Kills the server at once, as a crash would; its data stays for [`ZkServer::restart`].
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            // Errors mean it has already exited, which is what we want.
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts the server again on the same port with the same data (stopping it first if it
+    /// runs), and waits until it accepts sessions.
+    pub async fn restart(&mut self) -> anyhow::Result<()> {
+        self.stop();
+        self.launch().await
+    }
+
+    fn write_config(&self) -> anyhow::Result<()> {
+        let data = self.dir.join("data");
+        fs::create_dir_all(&data).with_context(|| format!("creating {}", data.display()))?;
+        // A short tick lets tests ask for sessions of a second or less (min is 2 ticks).
+        // forceSync=no: a killed process loses nothing that the page cache holds.
+        let config = format!(
+            "tickTime=200\n\
+             dataDir={}\n\
+             clientPort={}\n\
+             clientPortAddress=127.0.0.1\n\
+             maxClientCnxns=0\n\
+             minSessionTimeout=400\n\
+             maxSessionTimeout=60000\n\
+             admin.enableServer=false\n\
+             4lw.commands.whitelist=*\n\
+             forceSync=no\n",
+            data.display(),
+            self.port
+        );
+        let path = self.dir.join("zoo.cfg");
+        let mut file =
+            File::create(&path).with_context(|| format!("creating {}", path.display()))?;
+        file.write_all(config.as_bytes())?;
+        Ok(())
+    }
+
+    async fn launch(&mut self) -> anyhow::Result<()> {
+        let log_path = self.log_path();
+        let log = File::options().create(true).append(true).open(&log_path)?;
+        let mut classpath = ZOOKEEPER_JAR.to_string();
+        if Path::new(SLF4J_SIMPLE_JAR).exists() {
+            classpath.push(':');
+            classpath.push_str(SLF4J_SIMPLE_JAR);
+        }
+        let child = Command::new(&self.java)
+            .args(["-Xmx256m", "-XX:+UseSerialGC"])
+            .arg("-Dzookeeper.admin.enableServer=false")
+            .arg("-cp")
+            .arg(&classpath)
+            .arg(MAIN_CLASS)
+            .arg(self.dir.join("zoo.cfg"))
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log)
+            .spawn()
+            .with_context(|| format!("running {}", self.java.display()))?;
+        self.child = Some(child);
+
+        let deadline = Instant::now() + START_TIMEOUT;
+        loop {
+            if let Some(child) = self.child.as_mut() {
+                if let Some(status) = child.try_wait()? {
+                    self.child = None;
+                    bail!(
+                        "ZooKeeper exited ({status}) before serving; {}",
+                        self.log_tail()
+                    );
+                }
+            }
+            let probe = zookeeper_client::Client::connector()
+                .with_fail_eagerly()
+                .with_session_timeout(Duration::from_secs(5))
+                .connect(&self.connect_string())
+                .await;
+            match probe {
+                Ok(_client) => return Ok(()),
+                Err(_) if Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(100)).await
+                }
+                Err(err) => {
+                    self.stop();
+                    bail!(
+                        "ZooKeeper did not serve within {START_TIMEOUT:?} ({err}); {}",
+                        self.log_tail()
+                    );
+                }
+            }
+        }
+    }
+
+    fn log_tail(&self) -> String {
+        let log = fs::read_to_string(self.log_path()).unwrap_or_default();
+        let lines: Vec<&str> = log.lines().collect();
+        format!(
+            "log tail:\n{}",
+            lines[lines.len().saturating_sub(20)..].join("\n")
+        )
+    }
+}
+
+impl Drop for ZkServer {
+    fn drop(&mut self) {
+        self.stop();
+        let _ = fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Starts a server for a test, or returns `None` (after saying so) where ZooKeeper is not
+/// installed. Under CI (`CI=true`) a missing ZooKeeper fails the test instead, and so does,
+/// anywhere, an installed server that does not start.
+pub async fn zookeeper_or_skip() -> Option<ZkServer> {
+    if let Err(missing) = installation() {
+        if std::env::var("CI").is_ok_and(|ci| ci == "true") {
+            panic!("ZooKeeper is required under CI: apt-get install zookeeper ({missing:#})");
+        }
+        eprintln!("skipping: {missing:#}; apt-get install zookeeper to run this test");
+        return None;
+    }
+    match ZkServer::start().await {
+        Ok(server) => Some(server),
+        Err(err) => panic!("ZooKeeper is installed but did not start: {err:#}"),
+    }
+}
+
+/// The Java binary to run the server with, if ZooKeeper and Java are installed.
+fn installation() -> anyhow::Result<PathBuf> {
+    if !Path::new(ZOOKEEPER_JAR).is_file() {
+        bail!("ZooKeeper is not installed ({ZOOKEEPER_JAR} is missing)");
+    }
+    let java_home = std::env::var_os("JAVA_HOME").map(|home| PathBuf::from(home).join("bin"));
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    java_home
+        .into_iter()
+        .chain(std::env::split_paths(&path))
+        .map(|dir| dir.join("java"))
+        .find(|java| java.is_file())
+        .context("ZooKeeper needs Java, and no `java` is on PATH or in JAVA_HOME")
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    let listener = TcpListener::bind("127.0.0.1:0").context("probing for a free port")?;
+    Ok(listener.local_addr()?.port())
+}
+
+/// A new, empty directory only this server uses.
+fn temp_dir() -> anyhow::Result<PathBuf> {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |t| t.subsec_nanos());
+    loop {
+        let name = format!(
+            "zk-test-{}-{nanos}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        );
+        let dir = std::env::temp_dir().join(name);
+        match fs::create_dir(&dir) {
+            Ok(()) => return Ok(dir),
+            Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(err) => return Err(err).with_context(|| format!("creating {}", dir.display())),
+        }
+    }
+}

@@ -138,6 +138,14 @@ impl Body {
         names: &[&str],
         adjust: impl FnOnce(&mut Value),
     ) -> ApiResult<T> {
+        let mut value = self.json(names)?;
+        adjust(&mut value);
+        typed(&mut value)
+    }
+
+    /// The body as a JSON object, its content type checked against `names` and its nulls
+    /// removed, for callers that parse it as more than one type.
+    pub fn json(&self, names: &[&str]) -> ApiResult<Value> {
         if let Some(ct) = &self.content_type {
             let media = ct.split(';').next().unwrap_or("").trim();
             let ok = is_plain_json(media) || media_name(media).is_some_and(|n| names.contains(&n));
@@ -154,16 +162,49 @@ impl Body {
             return Err(ApiError::bad_request("the body must be a JSON object"));
         }
         strip_nulls(&mut value);
-        adjust(&mut value);
-        serde_path_to_error::deserialize(value).map_err(|e| {
-            let path = e.path().to_string();
-            let inner = e.into_inner().to_string();
-            if path == "." {
+        Ok(value)
+    }
+}
+
+/// The member of `value` at a deserializer error's path.
+fn member_at<'a>(value: &'a mut Value, path: &serde_path_to_error::Path) -> Option<&'a mut Value> {
+    use serde_path_to_error::Segment;
+    path.iter().try_fold(value, |v, seg| match seg {
+        Segment::Map { key } => v.get_mut(key.as_str()),
+        Segment::Seq { index } => v.get_mut(*index),
+        _ => None,
+    })
+}
+
+/// Parses `value` as `T`, naming the failing field. Like Jackson, which MidoNet's API runs on
+/// and whose leniency MidoNet's CLI relies on, a number or boolean written as a string
+/// (`"networkLength": "24"`) is accepted: such a member is converted where `T` wants it.
+pub fn typed<T: DeserializeOwned>(value: &mut Value) -> ApiResult<T> {
+    loop {
+        let err = match serde_path_to_error::deserialize::<_, T>(&*value) {
+            Ok(t) => return Ok(t),
+            Err(e) => e,
+        };
+        let converted = member_at(value, err.path()).and_then(|member| {
+            let text = member.as_str()?.trim();
+            let number = text.parse::<i64>().ok().map(Value::from);
+            let new = number.or(match text {
+                "true" => Some(Value::Bool(true)),
+                "false" => Some(Value::Bool(false)),
+                _ => None,
+            })?;
+            *member = new;
+            Some(())
+        });
+        if converted.is_none() {
+            let path = err.path().to_string();
+            let inner = err.into_inner().to_string();
+            return Err(if path == "." {
                 ApiError::bad_request(format!("invalid body: {inner}"))
             } else {
                 ApiError::violation(&path, inner)
-            }
-        })
+            });
+        }
     }
 }
 

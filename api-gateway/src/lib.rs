@@ -58,9 +58,9 @@ pub async fn open_store(config: &StoreConfig) -> anyhow::Result<Arc<Store>> {
                 .with_context(|| format!("connecting to ZooKeeper at {connect}"))?,
         ),
     };
-    Ok(Store::open(backend)
+    Store::open(backend)
         .await
-        .context("loading the topology store")?)
+        .context("loading the topology store")
 }
 
 /// Binds `listen`, reports the bound address through `bound`, and serves until `shutdown`.

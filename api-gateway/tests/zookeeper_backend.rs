@@ -320,6 +320,41 @@ async fn a_failed_multi_writes_nothing_and_names_the_path() {
 }
 
 #[tokio::test]
+async fn recreates_directories_removed_behind_its_back() {
+    let Some(zk) = zookeeper_or_skip().await else {
+        return;
+    };
+    let store = backend(&zk).await;
+    let first = "zoom/0/tables/Network/n1/mac_table/0/aa,port1,1";
+    multi(&store, vec![create(first, "")]).await;
+
+    // Another tool prunes the table directories the backend has cached as existing.
+    let raw = Client::connect(&zk.connect_string())
+        .await
+        .expect("raw client");
+    for znode in [
+        "/midonet/zoom/0/tables/Network/n1/mac_table/0/aa,port1,1",
+        "/midonet/zoom/0/tables/Network/n1/mac_table/0",
+        "/midonet/zoom/0/tables/Network/n1/mac_table",
+        "/midonet/zoom/0/tables/Network/n1",
+    ] {
+        raw.delete(znode, None).await.expect("prune");
+    }
+
+    // The create still succeeds: nothing was written by the failed attempt, so it is retried.
+    let second = "zoom/0/tables/Network/n1/mac_table/0/bb,port2,1";
+    let receipt = multi(&store, vec![create(second, "")]).await;
+    assert_eq!(
+        present(read_one(&store, second).await).stat,
+        Stat {
+            version: 0,
+            rev: receipt.rev
+        }
+    );
+    absent_rev(read_one(&store, first).await, first);
+}
+
+#[tokio::test]
 async fn load_returns_exactly_the_leaves() {
     let Some(zk) = zookeeper_or_skip().await else {
         return;

@@ -492,7 +492,7 @@ fn midonet_cli_builds_a_topology_through_the_gateway() {
     );
     assert_eq!(status, 201, "POST /admin/hosts: {body}");
     let host_line = format!(
-        "host {HOST_ID} name node1 alive false addresses 10.0.0.11 flooding-proxy-weight 1 \
+        "host {HOST_ID} name node1 alive true addresses 10.0.0.11 flooding-proxy-weight 1 \
          container-weight 1 container-limit no-limit enforce-container-limit false"
     );
     cli.expect("list host", std::slice::from_ref(&host_line));
@@ -641,15 +641,17 @@ fn midonet_cli_builds_a_topology_through_the_gateway() {
         "list tunnel-zone",
         &[format!("tzone {tz} name tz1 type vxlan")],
     );
+    // A VM's port: exterior, so it is bound, never linked (a linked port cannot be bound).
+    let vp = cli.create(&format!("bridge {b} add port"));
     let host = api.by_id("host", HOST_ID);
     let binding_media = "application/vnd.org.midonet.HostInterfacePort-v1+json";
     let refused = cli.http_error(&format!(
-        "host {HOST_ID} add binding interface eth0 port {bp}"
+        "host {HOST_ID} add binding interface eth0 port {vp}"
     ));
     let again = api.post(
         &str_field(&host, "ports"),
         binding_media,
-        &json!({ "interfaceName": "eth0", "portId": bp }),
+        &json!({ "interfaceName": "eth0", "portId": vp }),
     );
     expect_refusal(&refused, again, 409, "tunnel zone");
     let member_line = format!("zone {tz} host {HOST_ID} address 10.0.0.11");
@@ -659,20 +661,20 @@ fn midonet_cli_builds_a_topology_through_the_gateway() {
     );
     cli.expect(&format!("tunnel-zone {tz} list member"), &[member_line]);
 
-    // Bind the bridge port to the host's eth0; binding it again is refused.
-    let binding_line = format!("host {HOST_ID} interface eth0 port {bp}");
+    // Bind the VM port to the host's eth0; binding it again is refused.
+    let binding_line = format!("host {HOST_ID} interface eth0 port {vp}");
     cli.expect(
-        &format!("host {HOST_ID} add binding interface eth0 port {bp}"),
+        &format!("host {HOST_ID} add binding interface eth0 port {vp}"),
         std::slice::from_ref(&binding_line),
     );
     cli.expect(&format!("host {HOST_ID} list binding"), &[binding_line]);
     let refused = cli.http_error(&format!(
-        "host {HOST_ID} add binding interface eth1 port {bp}"
+        "host {HOST_ID} add binding interface eth1 port {vp}"
     ));
     let again = api.post(
         &str_field(&host, "ports"),
         binding_media,
-        &json!({ "interfaceName": "eth1", "portId": bp }),
+        &json!({ "interfaceName": "eth1", "portId": vp }),
     );
     expect_refusal(&refused, again, 409, "already bound");
     cli.expect("list host", &[host_line]);
@@ -750,6 +752,14 @@ fn midonet_cli_builds_a_topology_through_the_gateway() {
             ("type", json!("Bridge")),
             ("deviceId", json!(b)),
             ("peerId", json!(rp)),
+        ],
+    );
+    expect_fields(
+        "VM port",
+        &api.by_id("port", &vp),
+        &[
+            ("type", json!("Bridge")),
+            ("deviceId", json!(b)),
             ("hostId", json!(HOST_ID)),
             ("interfaceName", json!("eth0")),
         ],
@@ -872,7 +882,7 @@ fn midonet_cli_builds_a_topology_through_the_gateway() {
         &bindings[0],
         &[
             ("hostId", json!(HOST_ID)),
-            ("portId", json!(bp)),
+            ("portId", json!(vp)),
             ("interfaceName", json!("eth0")),
         ],
     );

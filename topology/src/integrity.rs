@@ -605,15 +605,21 @@ pub fn merge_client_update(class: Class, stored: &Value, mut incoming: Value) ->
     incoming
 }
 
-/// Removes server-owned fields a client may not set on create.
+/// Removes what a client may not set on create: internal fields go, and read-only fields are
+/// reset to their empty value (`false`, `[]` or null), which is what a new object has.
 pub fn strip_client_fields(class: Class, obj: &mut Value) {
     if let Some(map) = obj.as_object_mut() {
-        for field in class
-            .internal_fields()
-            .iter()
-            .chain(class.readonly_fields())
-        {
+        for field in class.internal_fields() {
             map.remove(*field);
+        }
+        for field in class.readonly_fields() {
+            if let Some(v) = map.get_mut(*field) {
+                *v = match v {
+                    Value::Bool(_) => Value::Bool(false),
+                    Value::Array(_) => Value::Array(Vec::new()),
+                    _ => Value::Null,
+                };
+            }
         }
     }
 }

@@ -12,7 +12,7 @@ use super::{
     delete_object, fetch, immutable, insert, list_reply, one_reply, ApiResource, AppState, P,
 };
 use crate::error::ApiResult;
-use crate::http::{Accept, Base, Body};
+use crate::http::{typed, Accept, Base, Body};
 use crate::render::render;
 use crate::store::Store;
 
@@ -73,8 +73,9 @@ async fn chain_rule_create(
     fetch(&s.store, Class::Chain, id)?;
     // The condition is flattened into the rule, which hides the failing field's name from
     // the rule's parser: parse it on its own first so errors name the field.
-    body.parse::<topology::Condition>(Rule::MEDIA)?;
-    let mut rule: Rule = body.parse(Rule::MEDIA)?;
+    let mut value = body.json(Rule::MEDIA)?;
+    typed::<topology::Condition>(&mut value)?;
+    let mut rule: Rule = typed(&mut value)?;
     rule.normalize();
     let position = rule.position as usize;
     let rule_id = rule.id();

@@ -33,12 +33,12 @@ fn link_refusal(a: &Value, b: &Value) -> Option<ApiError> {
         let id = str_field(p, "id").unwrap_or("?");
         if let Some(peer) = str_field(p, "peerId") {
             return Some(ApiError::conflict(format!(
-                "port {id} is already linked to port {peer}"
+                "Ports are not linkable: port {id} is already linked to port {peer}"
             )));
         }
         if let (Some(host), Some(iface)) = (str_field(p, "hostId"), str_field(p, "interfaceName")) {
             return Some(ApiError::conflict(format!(
-                "port {id} is bound to interface {iface} on host {host}: an exterior port cannot be linked"
+                "Ports are not linkable: port {id} is bound to interface {iface} on host {host}"
             )));
         }
     }
@@ -47,7 +47,7 @@ fn link_refusal(a: &Value, b: &Value) -> Option<ApiError> {
         .all(|p| str_field(p, "type") == Some("Bridge"));
     if bridges && ((vlan(a) == 0) == (vlan(b) == 0)) {
         return Some(ApiError::bad_request(
-            "two bridge ports can be linked only if exactly one of them has a vlanId",
+            "Ports are not linkable: two bridge ports can be linked only if exactly one of them has a vlanId",
         ));
     }
     None

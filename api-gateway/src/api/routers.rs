@@ -68,6 +68,8 @@ pub async fn create_device_port(
         port.port_mac = Some(Port::generated_mac(port.id));
     }
     if port_type == PortType::Bridge {
+        // MidoNet v5 reports untagged bridge ports as VLAN 0.
+        port.vlan_id.get_or_insert(0);
         port.port_address = None;
         port.network_address = None;
         port.network_length = None;

@@ -277,8 +277,8 @@ impl Store {
                 let mirror = self.read_mirror();
                 let mut tx = Tx::new(&mirror);
                 let out = work(&mut tx)?;
-                let (ops, values) = tx.into_ops().map_err(E::from)?;
-                (out, ops, values)
+                let plan = tx.into_ops().map_err(E::from)?;
+                (out, plan.ops, plan.values)
             };
             if ops.iter().all(|op| matches!(op, KvOp::Check { .. })) {
                 return Ok(out);
@@ -409,7 +409,7 @@ impl<'a> Tx<'a> {
     }
 
     /// The backend ops of this transaction, and the values written by path.
-    fn into_ops(self) -> Result<(Vec<KvOp>, HashMap<String, Arc<Value>>), StoreError> {
+    fn into_ops(self) -> Result<Plan, StoreError> {
         let mut ops = Vec::new();
         let mut values = HashMap::new();
         for (path, write) in &self.writes {
@@ -452,8 +452,15 @@ impl<'a> Tx<'a> {
                 });
             }
         }
-        Ok((ops, values))
+        Ok(Plan { ops, values })
     }
+}
+
+/// What a transaction will send: the backend ops, and the values it writes by path (so the
+/// mirror can take them without parsing them back).
+struct Plan {
+    ops: Vec<KvOp>,
+    values: HashMap<String, Arc<Value>>,
 }
 
 impl Objects for Tx<'_> {

@@ -12,6 +12,7 @@ use uuid::Uuid;
 use super::backend::{Backend, BackendError, BoxFuture, Entry, KvOp, Observed, Receipt, Stat};
 use super::embedded::Embedded;
 use super::*;
+use crate::error::ApiError;
 
 fn entry(path: &str, version: i32, rev: i64) -> Entry {
     Entry {
@@ -59,12 +60,7 @@ async fn a_write_is_readable_as_soon_as_transact_returns() {
     let (_dir, store) = embedded().await;
     let id = Uuid::new_v4();
     store
-        .transact(|tx| {
-            integrity::create(tx, Class::Router, router(id)).map_err(|e| StoreError::Corrupt {
-                path: e.to_string(),
-                reason: String::new(),
-            })
-        })
+        .transact(|tx| integrity::create(tx, Class::Router, router(id)).map_err(ApiError::from))
         .await
         .unwrap();
     assert_eq!(store.get(Class::Router, id).unwrap()["name"], "r");

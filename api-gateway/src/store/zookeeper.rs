@@ -298,20 +298,27 @@ impl Inner {
             )));
         }
         let client = self.ready_client().await?;
-        let attempt = async {
-            self.ensure_parents(&client, &ops).await?;
-            match self.commit(&client, &ops).await {
-                Err(Failure::MarkerMissing) => {
-                    // Someone removed `<root>/txn`; put it back and try once more.
-                    ensure_layout(&client, &self.paths).await?;
-                    self.commit(&client, &ops)
-                        .await
-                        .map_err(Failure::into_error)
+        let attempts = async {
+            let mut retried = false;
+            loop {
+                self.ensure_parents(&client, &ops).await?;
+                // Nothing was written by a failed multi, so one retry after repairing the tree
+                // is safe; a second failure is reported.
+                match self.commit(&client, &ops).await {
+                    Ok(receipt) => return Ok(receipt),
+                    Err(Failure::MarkerMissing) if !retried => {
+                        // Someone removed `<root>/txn`: put it back.
+                        ensure_layout(&client, &self.paths).await?;
+                    }
+                    // Someone removed a cached directory; `op_failed` forgot it, so
+                    // `ensure_parents` recreates it.
+                    Err(Failure::ParentMissing { .. }) if !retried => {}
+                    Err(failure) => return Err(failure.into_error()),
                 }
-                result => result.map_err(Failure::into_error),
+                retried = true;
             }
         };
-        self.bounded(&client, attempt).await
+        self.bounded(&client, attempts).await
     }
 
     /// Runs `request` on `client` unless the connection stays down for `reconnect_wait` first:
@@ -421,8 +428,16 @@ impl Inner {
             })
             .collect();
         if !deleted.is_empty() {
+            // Deleting entries, the usual case, leaves the directory cache alone; only a
+            // deleted directory (and so everything below it) must be forgotten.
             let mut known = self.dirs.lock().unwrap_or_else(PoisonError::into_inner);
-            known.retain(|dir| !deleted.iter().any(|gone| is_same_or_below(dir, gone)));
+            let dirs: Vec<String> = deleted
+                .into_iter()
+                .filter(|gone| known.remove(gone))
+                .collect();
+            if !dirs.is_empty() {
+                known.retain(|dir| !dirs.iter().any(|gone| is_same_or_below(dir, gone)));
+            }
         }
         Ok(receipt)
     }
@@ -437,16 +452,19 @@ impl Inner {
             };
         };
         match source {
-            zk::Error::NoNode | zk::Error::NodeExists | zk::Error::BadVersion => {
-                if let (KvOp::Create { path, .. }, zk::Error::NoNode) = (op, &source) {
-                    // A directory we believed in is gone: forget it so the retry recreates it.
-                    let mut known = self.dirs.lock().unwrap_or_else(PoisonError::into_inner);
-                    let mut dir = parent_of(path);
-                    while let Some(parent) = dir {
-                        known.remove(&self.paths.abs(parent));
-                        dir = parent_of(parent);
-                    }
+            zk::Error::NoNode if matches!(op, KvOp::Create { .. }) => {
+                // A directory we believed in is gone: forget it and its ancestors.
+                let mut known = self.dirs.lock().unwrap_or_else(PoisonError::into_inner);
+                let mut dir = parent_of(op.path());
+                while let Some(parent) = dir {
+                    known.remove(&self.paths.abs(parent));
+                    dir = parent_of(parent);
                 }
+                Failure::ParentMissing {
+                    path: op.path().to_string(),
+                }
+            }
+            zk::Error::NoNode | zk::Error::NodeExists | zk::Error::BadVersion => {
                 Failure::Error(BackendError::Conflict {
                     path: op.path().to_string(),
                 })
@@ -673,6 +691,10 @@ enum Failure {
     Error(BackendError),
     /// The marker znode does not exist: recreate it and retry.
     MarkerMissing,
+    /// The parent of this created key does not exist: recreate it and retry.
+    ParentMissing {
+        path: String,
+    },
 }
 
 impl Failure {
@@ -682,6 +704,8 @@ impl Failure {
             Failure::MarkerMissing => {
                 BackendError::Failed("the txn marker znode keeps disappearing".into())
             }
+            // Its directory was deleted again, concurrently: re-read and retry.
+            Failure::ParentMissing { path } => BackendError::Conflict { path },
         }
     }
 }
@@ -784,7 +808,7 @@ impl Paths {
             zoom: format!("{trimmed}/zoom/0"),
             models: format!("{trimmed}/zoom/0/models"),
             tables: format!("{trimmed}/zoom/0/tables"),
-            marker: format!("{trimmed}/txn"),
+            marker: format!("{trimmed}/{MARKER}"),
         })
     }
 

@@ -87,11 +87,11 @@ pub struct Condition {
     pub dl_dst: Option<String>,
     pub dl_dst_mask: Option<String>,
     pub inv_dl_dst: bool,
-    /// 0 matches any TOS, as in MidoNet, whose servers report unset values as 0.
-    pub nw_tos: u8,
+    /// Absent (or 0, which MidoNet 1.x servers report for unset) matches any TOS.
+    pub nw_tos: Option<u8>,
     pub inv_nw_tos: bool,
-    /// 0 matches any protocol.
-    pub nw_proto: u8,
+    /// Absent (or 0) matches any protocol.
+    pub nw_proto: Option<u8>,
     pub inv_nw_proto: bool,
     pub nw_src_address: Option<Ipv4Addr>,
     pub nw_src_length: Option<u8>,
@@ -129,7 +129,7 @@ impl Condition {
 
     /// Checks the condition's fields into `c`, as MidoNet validates them.
     pub(crate) fn check(&self, c: &mut Checker) {
-        let icmp = self.nw_proto == IPPROTO_ICMP && !self.inv_nw_proto;
+        let icmp = self.nw_proto == Some(IPPROTO_ICMP) && !self.inv_nw_proto;
         for (name, range) in [("tpSrc", &self.tp_src), ("tpDst", &self.tp_dst)] {
             if let Some(r) = range {
                 let (lo, hi) = r.bounds();

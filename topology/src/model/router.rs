@@ -24,8 +24,9 @@ pub struct Router {
     pub outbound_filter_id: Option<Uuid>,
     #[serde(default)]
     pub load_balancer_id: Option<Uuid>,
+    /// The router's BGP AS number; 0 when it speaks no BGP (MidoNet's default).
     #[serde(default)]
-    pub as_number: Option<i64>,
+    pub as_number: u32,
     #[serde(default)]
     pub local_redirect_chain_id: Option<Uuid>,
     #[serde(default)]
@@ -42,7 +43,7 @@ impl Router {
             inbound_filter_id: None,
             outbound_filter_id: None,
             load_balancer_id: None,
-            as_number: None,
+            as_number: 0,
             local_redirect_chain_id: None,
             forward_chain_id: None,
         }
@@ -57,12 +58,6 @@ impl Resource for Router {
     fn validate(&self) -> Result<(), Invalid> {
         Checker::new()
             .name("name", self.name.as_deref(), false)
-            .require(
-                self.as_number
-                    .is_none_or(|a| (-1..=u32::MAX as i64).contains(&a)),
-                "asNumber",
-                "must be a 32-bit AS number",
-            )
             .finish()
     }
 }

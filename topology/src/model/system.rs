@@ -11,6 +11,9 @@ pub struct SystemState {
     pub availability: String,
     #[serde(default)]
     pub write_version: Option<String>,
+    /// A notice for operators; MidoNet's CLI prints it at start-up when set.
+    #[serde(default)]
+    pub information: Option<String>,
 }
 
 impl SystemState {
@@ -43,6 +46,7 @@ impl Default for SystemState {
             state: Self::active(),
             availability: Self::read_write(),
             write_version: None,
+            information: None,
         }
     }
 }

@@ -14,6 +14,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::extract::DefaultBodyLimit;
+use axum::serve::ListenerExt;
 use axum::ServiceExt;
 use tower_http::normalize_path::NormalizePath;
 use tower_http::trace::TraceLayer;
@@ -74,6 +75,13 @@ pub async fn serve(
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
     bound(listener.local_addr()?);
+    // Replies are small and written in pieces: without TCP_NODELAY, Nagle's algorithm meets
+    // the client's delayed ACK and every request pays for it.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "cannot set TCP_NODELAY");
+        }
+    });
     let service = ServiceExt::<axum::extract::Request>::into_make_service(app(store));
     axum::serve(listener, service)
         .with_graceful_shutdown(shutdown)

@@ -8,6 +8,11 @@ use api_gateway::StoreConfig;
 use clap::{Parser, Subcommand, ValueEnum};
 use tracing_subscriber::EnvFilter;
 
+// The gateway allocates many small JSON values per request; mimalloc keeps that off the
+// profile (glibc's malloc and free were a fifth of the CPU per create).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     version,

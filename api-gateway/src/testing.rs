@@ -27,12 +27,24 @@ pub struct ZkServer {
     dir: PathBuf,
     port: u16,
     child: Option<Child>,
+    /// Whether the server fsyncs its transaction log (ZooKeeper's default, used by benchmarks);
+    /// tests skip the fsync for speed.
+    durable: bool,
 }
 
 impl ZkServer {
     /// Starts a server on a free loopback port and waits until it accepts sessions. Fails if
     /// ZooKeeper (or Java) is not installed.
     pub async fn start() -> anyhow::Result<ZkServer> {
+        Self::start_with(false).await
+    }
+
+    /// Like [`ZkServer::start`], but fsyncing every transaction as a production server does.
+    pub async fn start_durable() -> anyhow::Result<ZkServer> {
+        Self::start_with(true).await
+    }
+
+    async fn start_with(durable: bool) -> anyhow::Result<ZkServer> {
         let java = installation()?;
         let dir = temp_dir()?;
         let mut server = ZkServer {
@@ -40,6 +52,7 @@ impl ZkServer {
             dir,
             port: 0,
             child: None,
+            durable,
         };
         let mut attempt = 0;
         loop {
@@ -94,7 +107,7 @@ impl ZkServer {
         let data = self.dir.join("data");
         fs::create_dir_all(&data).with_context(|| format!("creating {}", data.display()))?;
         // A short tick lets tests ask for sessions of a second or less (min is 2 ticks).
-        // forceSync=no: a killed process loses nothing that the page cache holds.
+        // forceSync=no for tests: a killed process loses nothing that the page cache holds.
         let config = format!(
             "tickTime=200\n\
              dataDir={}\n\
@@ -105,9 +118,10 @@ impl ZkServer {
              maxSessionTimeout=60000\n\
              admin.enableServer=false\n\
              4lw.commands.whitelist=*\n\
-             forceSync=no\n",
+             forceSync={}\n",
             data.display(),
-            self.port
+            self.port,
+            if self.durable { "yes" } else { "no" }
         );
         let path = self.dir.join("zoo.cfg");
         let mut file =

@@ -7,6 +7,8 @@
 //! and one generic walk serves every class. All reads and writes go through [`Objects`], which a
 //! store implements over a transaction: an error leaves the transaction to be dropped whole.
 
+use std::sync::Arc;
+
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
@@ -196,7 +198,11 @@ pub static BINDINGS: &[Binding] = &[
 
 /// Transactional access to stored objects, in their JSON form.
 pub trait Objects {
-    fn get(&mut self, class: Class, id: Uuid) -> Option<Value>;
+    /// The object as this transaction sees it, shared: reading it copies nothing.
+    fn get(&mut self, class: Class, id: Uuid) -> Option<Arc<Value>>;
+    /// The object made this transaction's own, to change in place: it is copied at most once
+    /// per transaction however often it is changed.
+    fn get_mut(&mut self, class: Class, id: Uuid) -> Option<&mut Value>;
     fn put(&mut self, class: Class, id: Uuid, value: Value);
     fn remove(&mut self, class: Class, id: Uuid);
     /// Removes the state tables (MAC, ARP) an object owns.
@@ -396,21 +402,26 @@ fn link_all(
             class: other.class,
             id: target_id,
         };
-        let mut target = objs.get(other.class, target_id).ok_or(missing.clone())?;
-        if !applies(other, &target) {
+        let target = objs
+            .get_mut(other.class, target_id)
+            .ok_or(missing.clone())?;
+        if !applies(other, target) {
             return Err(missing);
         }
-        add_ref(other, target_id, &mut target, id)?;
-        objs.put(other.class, target_id, target);
+        add_ref(other, target_id, target, id)?;
     }
     Ok(())
 }
 
 fn unlink_all(objs: &mut dyn Objects, other: &Side, ids: &[Uuid], id: Uuid) {
     for &target_id in ids {
-        if let Some(mut target) = objs.get(other.class, target_id) {
-            remove_ref(other, &mut target, id);
-            objs.put(other.class, target_id, target);
+        let references = objs
+            .get(other.class, target_id)
+            .is_some_and(|t| refs(&t, other.field).contains(&id));
+        if references {
+            if let Some(target) = objs.get_mut(other.class, target_id) {
+                remove_ref(other, target, id);
+            }
         }
     }
 }
@@ -561,10 +572,10 @@ pub fn place(
     id: Uuid,
     position: usize,
 ) -> Result<(), IntegrityError> {
-    let mut obj = objs
-        .get(class, owner)
+    let obj = objs
+        .get_mut(class, owner)
         .ok_or(IntegrityError::NotFound { class, id: owner })?;
-    let map = fields_mut(class, owner, &mut obj)?;
+    let map = fields_mut(class, owner, obj)?;
     if !map.get(field).is_some_and(Value::is_array) {
         map.insert(field.to_string(), Value::Array(Vec::new()));
     }
@@ -582,7 +593,6 @@ pub fn place(
         return Err(IntegrityError::BadPosition { position, max });
     }
     items.insert(position - 1, idv);
-    objs.put(class, owner, obj);
     Ok(())
 }
 

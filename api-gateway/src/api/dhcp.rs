@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
 use serde_json::{json, Value};
-use topology::integrity;
+use topology::integrity::{self, Objects};
 use topology::{mac_to_uri, parse_mac, Class, DhcpHost, DhcpSubnet};
 use uuid::Uuid;
 
@@ -155,7 +155,7 @@ async fn dhcp_subnet_create(
     s.store
         .transact(|tx| {
             fetch_tx(tx, Class::Network, id)?;
-            if tx.get_shared(Class::Dhcp, object_id).is_some() {
+            if tx.get(Class::Dhcp, object_id).is_some() {
                 return Err(ApiError::conflict(format!(
                     "bridge {id} already has DHCP subnet {}",
                     key.replace('_', "/")

@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{json, Value};
-use topology::integrity;
+use topology::integrity::{self, Objects};
 use topology::{Class, Host, HostInterfacePort, Resource};
 use uuid::Uuid;
 
@@ -249,7 +249,7 @@ async fn admin_host_register(
     let incoming = serde_json::to_value(&host).map_err(|e| ApiError::bad_request(e.to_string()))?;
     let existed = s
         .store
-        .transact(|tx| match tx.get_shared(Class::Host, id) {
+        .transact(|tx| match tx.get(Class::Host, id) {
             Some(stored) => {
                 let mut merged =
                     integrity::merge_client_update(Class::Host, &stored, incoming.clone());

@@ -138,6 +138,7 @@ pub fn fetch(store: &Store, class: Class, id: Uuid) -> ApiResult<Arc<Value>> {
 /// Inside a transaction: the stored object or 404.
 pub fn fetch_tx(tx: &mut Tx<'_>, class: Class, id: Uuid) -> ApiResult<Value> {
     tx.get(class, id)
+        .map(|v| v.as_ref().clone())
         .ok_or_else(|| ApiError::not_found(class, id))
 }
 

@@ -7,6 +7,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use tokio::sync::mpsc;
 
@@ -90,6 +91,11 @@ pub enum BackendError {
     Failed(String),
 }
 
+/// Says, for a key a watch saw change, whether the change is this process's own write that the
+/// layer above already holds: then the backend need not read it back. Each call consumes the
+/// answer for one change.
+pub type Echo = Arc<dyn Fn(&str) -> bool + Send + Sync>;
+
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// The contract both durable backends fulfil.
@@ -104,10 +110,13 @@ pub trait Backend: Send + Sync + 'static {
     /// Reads the current state of the given keys (after a conflict, to refresh the mirror).
     fn read(&self, paths: Vec<String>) -> BoxFuture<'_, Result<Vec<Observed>, BackendError>>;
 
-    /// Starts delivering changes made by other processes to `sink`. Backends that are never
-    /// shared (the embedded file is locked by one process) deliver nothing.
+    /// Starts delivering changes made by other processes to `sink`, reading each changed key
+    /// unless `echo` says the change is this process's own. Answers whether changes will be
+    /// delivered at all: backends that are never shared (the embedded file is locked by one
+    /// process) deliver nothing and answer `false`.
     fn watch(
         &self,
         sink: mpsc::UnboundedSender<Observed>,
-    ) -> BoxFuture<'_, Result<(), BackendError>>;
+        echo: Echo,
+    ) -> BoxFuture<'_, Result<bool, BackendError>>;
 }

@@ -8,7 +8,9 @@ use std::sync::Arc;
 use redb::{Database, ReadableTable, TableDefinition};
 use tokio::sync::mpsc;
 
-use super::backend::{Backend, BackendError, BoxFuture, Entry, KvOp, Observed, Receipt, Stat};
+use super::backend::{
+    Backend, BackendError, BoxFuture, Echo, Entry, KvOp, Observed, Receipt, Stat,
+};
 
 /// Key: the path. Value: version (4 bytes LE) + revision (8 bytes LE) + data.
 const KEYS: TableDefinition<&str, &[u8]> = TableDefinition::new("keys");
@@ -188,8 +190,9 @@ impl Backend for Embedded {
     fn watch(
         &self,
         _sink: mpsc::UnboundedSender<Observed>,
-    ) -> BoxFuture<'_, Result<(), BackendError>> {
+        _echo: Echo,
+    ) -> BoxFuture<'_, Result<bool, BackendError>> {
         // The file is locked by this process: no other writer exists to watch.
-        Box::pin(async { Ok(()) })
+        Box::pin(async { Ok(false) })
     }
 }

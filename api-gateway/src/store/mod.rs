@@ -21,7 +21,7 @@ use topology::integrity::Objects;
 use topology::Class;
 use uuid::Uuid;
 
-use backend::{Backend, BackendError, Entry, KvOp, Observed, Receipt, Stat};
+use backend::{Backend, BackendError, Echo, Entry, KvOp, Observed, Receipt, Stat};
 
 /// Key prefix of stored objects: `zoom/0/models/<Class>/<uuid>`.
 pub const MODELS: &str = "zoom/0/models/";
@@ -162,10 +162,62 @@ impl Mirror {
     }
 }
 
+/// Changes this gateway wrote and whose watch notifications have not arrived yet, by path:
+/// the mirror already holds them, so the watch need not read them back. A write whose outcome
+/// is unknown, or a lost notification, ends in a reload, which clears the count. Nothing is
+/// counted when the backend delivers no notifications.
+#[derive(Default)]
+struct Echoes {
+    counts: std::sync::Mutex<HashMap<String, u32>>,
+    active: std::sync::atomic::AtomicBool,
+}
+
+impl Echoes {
+    fn counts(&self) -> std::sync::MutexGuard<'_, HashMap<String, u32>> {
+        self.counts.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn expect(&self, ops: &[KvOp]) {
+        if !self.active.load(std::sync::atomic::Ordering::Relaxed) {
+            return;
+        }
+        let mut counts = self.counts();
+        for op in ops.iter().filter(|op| !matches!(op, KvOp::Check { .. })) {
+            *counts.entry(op.path().to_string()).or_default() += 1;
+        }
+    }
+
+    fn forget(&self, ops: &[KvOp]) {
+        let mut counts = self.counts();
+        for op in ops.iter().filter(|op| !matches!(op, KvOp::Check { .. })) {
+            self.consume_in(&mut counts, op.path());
+        }
+    }
+
+    fn consume_in(&self, counts: &mut HashMap<String, u32>, path: &str) -> bool {
+        match counts.get_mut(path) {
+            Some(n) => {
+                *n -= 1;
+                if *n == 0 {
+                    counts.remove(path);
+                }
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn consume(&self, path: &str) -> bool {
+        let mut counts = self.counts();
+        self.consume_in(&mut counts, path)
+    }
+}
+
 /// The store a gateway serves from.
 pub struct Store {
     backend: Arc<dyn Backend>,
     mirror: Arc<RwLock<Mirror>>,
+    echoes: Arc<Echoes>,
     /// Commits hold it shared; a full reload holds it exclusively, so none interleave.
     gate: tokio::sync::RwLock<()>,
 }
@@ -176,10 +228,17 @@ impl Store {
         let store = Arc::new(Store {
             backend,
             mirror: Arc::new(RwLock::new(Mirror::default())),
+            echoes: Arc::new(Echoes::default()),
             gate: tokio::sync::RwLock::new(()),
         });
         let (tx, mut rx) = mpsc::unbounded_channel();
-        store.backend.watch(tx).await?;
+        let echoes = store.echoes.clone();
+        let echo: Echo = Arc::new(move |path: &str| echoes.consume(path));
+        let watching = store.backend.watch(tx, echo).await?;
+        store
+            .echoes
+            .active
+            .store(watching, std::sync::atomic::Ordering::Relaxed);
         store.reload().await?;
         let weak = Arc::downgrade(&store);
         tokio::spawn(async move {
@@ -219,6 +278,7 @@ impl Store {
     pub async fn reload(&self) -> Result<(), StoreError> {
         let _exclusive = self.gate.write().await;
         let entries = self.backend.load().await?;
+        self.echoes.counts().clear();
         let mut fresh = Mirror::default();
         for e in entries {
             fresh.present(e);
@@ -295,7 +355,12 @@ impl Store {
             if size > MAX_MULTI_BYTES {
                 return Err(StoreError::TooLarge { size }.into());
             }
-            match self.backend.multi(ops.clone()).await {
+            self.echoes.expect(&ops);
+            let result = self.backend.multi(ops.clone()).await;
+            if result.is_err() {
+                self.echoes.forget(&ops);
+            }
+            match result {
                 Ok(receipt) => {
                     self.write_mirror().apply_local(&ops, &values, &receipt);
                     return Ok(out);
@@ -345,10 +410,6 @@ impl<'a> Tx<'a> {
         let slot = self.mirror.keys.get(&path);
         self.reads.insert(path, slot.map(|s| s.stat.version));
         slot.map(|s| s.value.clone())
-    }
-
-    pub fn get_shared(&mut self, class: Class, id: Uuid) -> Option<Arc<Value>> {
-        self.read_path(model_path(class, id))
     }
 
     /// Every object of `class` as this transaction sees it.
@@ -413,7 +474,18 @@ impl<'a> Tx<'a> {
         let mut ops = Vec::new();
         let mut values = HashMap::new();
         for (path, write) in &self.writes {
-            let current = self.mirror.keys.get(path).map(|s| s.stat.version);
+            let slot = self.mirror.keys.get(path);
+            if let (Some(new), Some(slot)) = (write, slot) {
+                // Rewriting what is stored would only cost a write: check it instead.
+                if new.as_ref() == slot.value.as_ref() {
+                    ops.push(KvOp::Check {
+                        path: path.clone(),
+                        version: slot.stat.version,
+                    });
+                    continue;
+                }
+            }
+            let current = slot.map(|s| s.stat.version);
             match (write, current) {
                 (Some(value), current) => {
                     let data = if value.is_null() {
@@ -464,8 +536,17 @@ struct Plan {
 }
 
 impl Objects for Tx<'_> {
-    fn get(&mut self, class: Class, id: Uuid) -> Option<Value> {
-        self.get_shared(class, id).map(|v| v.as_ref().clone())
+    fn get(&mut self, class: Class, id: Uuid) -> Option<Arc<Value>> {
+        self.read_path(model_path(class, id))
+    }
+
+    fn get_mut(&mut self, class: Class, id: Uuid) -> Option<&mut Value> {
+        let path = model_path(class, id);
+        if !self.writes.contains_key(&path) {
+            let current = self.read_path(path.clone())?;
+            self.writes.insert(path.clone(), Some(current));
+        }
+        self.writes.get_mut(&path)?.as_mut().map(Arc::make_mut)
     }
 
     fn put(&mut self, class: Class, id: Uuid, value: Value) {

@@ -9,7 +9,9 @@ use topology::integrity::{self, Objects};
 use topology::Class;
 use uuid::Uuid;
 
-use super::backend::{Backend, BackendError, BoxFuture, Entry, KvOp, Observed, Receipt, Stat};
+use super::backend::{
+    Backend, BackendError, BoxFuture, Echo, Entry, KvOp, Observed, Receipt, Stat,
+};
 use super::embedded::Embedded;
 use super::*;
 use crate::error::ApiError;
@@ -162,8 +164,9 @@ impl Backend for Contended {
     fn watch(
         &self,
         sink: tokio::sync::mpsc::UnboundedSender<Observed>,
-    ) -> BoxFuture<'_, Result<(), BackendError>> {
-        self.inner.watch(sink)
+        echo: Echo,
+    ) -> BoxFuture<'_, Result<bool, BackendError>> {
+        self.inner.watch(sink, echo)
     }
 }
 
@@ -189,7 +192,7 @@ async fn a_conflict_rereads_and_reruns_on_fresh_state() {
     let seen = store
         .transact(|tx| {
             runs.fetch_add(1, Ordering::SeqCst);
-            let mut r = tx.get(Class::Router, rival).unwrap();
+            let mut r = tx.get(Class::Router, rival).unwrap().as_ref().clone();
             let name = r["name"].as_str().unwrap().to_string();
             r["adminStateUp"] = json!(false);
             tx.put(Class::Router, rival, r);
@@ -222,4 +225,48 @@ async fn endless_contention_gives_up_with_a_clear_error() {
         .await
         .unwrap_err();
     assert!(matches!(err, StoreError::Contended { .. }), "{err}");
+}
+
+#[test]
+fn echoes_are_consumed_once_per_write_and_forgotten_on_failure() {
+    let echoes = Echoes::default();
+    echoes
+        .active
+        .store(true, std::sync::atomic::Ordering::Relaxed);
+    let write = |path: &str| KvOp::Set {
+        path: path.into(),
+        data: Vec::new(),
+        version: 0,
+    };
+    let check = KvOp::Check {
+        path: "c".into(),
+        version: 0,
+    };
+    echoes.expect(&[write("a"), write("a"), write("b"), check]);
+    assert!(echoes.consume("a"));
+    assert!(echoes.consume("a"));
+    assert!(
+        !echoes.consume("a"),
+        "two writes, two echoes: a third change is foreign"
+    );
+    assert!(
+        !echoes.consume("c"),
+        "checks change nothing and have no echo"
+    );
+    echoes.forget(&[write("b")]);
+    assert!(!echoes.consume("b"), "a failed write has no echo");
+}
+
+#[test]
+fn nothing_is_counted_when_no_notifications_will_come() {
+    let echoes = Echoes::default();
+    echoes.expect(&[KvOp::Set {
+        path: "a".into(),
+        data: Vec::new(),
+        version: 0,
+    }]);
+    assert!(
+        echoes.counts().is_empty(),
+        "an unwatched backend must not accumulate echoes"
+    );
 }

@@ -27,7 +27,9 @@ use zookeeper_client::{
     MultiWriteError, MultiWriteResult, PersistentWatcher, SessionId, SessionState, WatchedEvent,
 };
 
-use super::backend::{Backend, BackendError, BoxFuture, Entry, KvOp, Observed, Receipt, Stat};
+use super::backend::{
+    Backend, BackendError, BoxFuture, Echo, Entry, KvOp, Observed, Receipt, Stat,
+};
 
 /// Where the store lives in ZooKeeper unless configured otherwise (MidoNet's default).
 pub const DEFAULT_ROOT: &str = "/midonet";
@@ -156,21 +158,23 @@ impl Backend for ZookeeperBackend {
     fn watch(
         &self,
         sink: mpsc::UnboundedSender<Observed>,
-    ) -> BoxFuture<'_, Result<(), BackendError>> {
+        echo: Echo,
+    ) -> BoxFuture<'_, Result<bool, BackendError>> {
         Box::pin(async move {
             let client = self.inner.ready_client().await?;
             let events = self
                 .inner
-                .bounded(&client, self.inner.watch_with(&client))
+                .bounded(&client, self.inner.watch_with(&client, &echo))
                 .await?;
             let task = WatchTask {
                 inner: self.inner.clone(),
                 sink,
+                echo,
                 shutdown: self.shutdown.subscribe(),
                 disconnected: false,
             };
             tokio::spawn(task.run(events));
-            Ok(())
+            Ok(true)
         })
     }
 }
@@ -650,13 +654,23 @@ impl Inner {
         Ok(observed)
     }
 
-    /// Starts a persistent recursive watch on `<root>/zoom/0` with `client`.
-    async fn watch_with(&self, client: &Client) -> Result<EventStream, BackendError> {
+    /// Starts a persistent recursive watch on `<root>/zoom/0` with `client`. Changes `echo`
+    /// claims as this process's own are dropped as they arrive: they need no read-back.
+    async fn watch_with(&self, client: &Client, echo: &Echo) -> Result<EventStream, BackendError> {
         let watcher = client
             .watch(&self.paths.zoom, AddWatchMode::PersistentRecursive)
             .await
             .map_err(|err| classify("watch", err))?;
-        Ok(EventStream::forward(watcher))
+        let (paths, echo) = (self.paths.clone(), echo.clone());
+        let own = move |event: &WatchedEvent| {
+            matches!(
+                event.event_type,
+                EventType::NodeCreated | EventType::NodeDataChanged | EventType::NodeDeleted
+            ) && paths
+                .rel(&event.path)
+                .is_some_and(|path| kind_of(path) == Kind::Entry && echo(path))
+        };
+        Ok(EventStream::forward(watcher, own))
     }
 }
 
@@ -784,6 +798,7 @@ async fn ensure_layout(client: &Client, paths: &Paths) -> Result<(), BackendErro
 }
 
 /// Absolute znode paths of the layout.
+#[derive(Clone)]
 struct Paths {
     /// The root without trailing slash: empty for `/`.
     root: String,
@@ -900,7 +915,12 @@ struct EventStream {
 }
 
 impl EventStream {
-    fn forward(mut watcher: PersistentWatcher) -> Self {
+    /// Forwards every event but those `own` claims (this process's own writes, dropped here
+    /// so that the watch task is not woken for them).
+    fn forward(
+        mut watcher: PersistentWatcher,
+        own: impl Fn(&WatchedEvent) -> bool + Send + 'static,
+    ) -> Self {
         let (sender, events) = mpsc::unbounded_channel();
         let forwarder = tokio::spawn(async move {
             loop {
@@ -908,6 +928,9 @@ impl EventStream {
                 let event = watcher.changed().await;
                 let terminal =
                     event.event_type == EventType::Session && event.session_state.is_terminated();
+                if own(&event) {
+                    continue;
+                }
                 if sender.send(event).is_err() || terminal {
                     break;
                 }
@@ -928,6 +951,8 @@ impl Drop for EventStream {
 struct WatchTask {
     inner: Arc<Inner>,
     sink: mpsc::UnboundedSender<Observed>,
+    /// Claims this process's own writes, which need no read-back; kept for re-watching.
+    echo: Echo,
     shutdown: watch::Receiver<()>,
     /// The connection dropped since the watch was last (re-)registered.
     disconnected: bool,
@@ -1049,7 +1074,7 @@ impl WatchTask {
         loop {
             let attempt = async {
                 let client = self.inner.live_client().await?;
-                self.inner.watch_with(&client).await
+                self.inner.watch_with(&client, &self.echo).await
             };
             let result = tokio::select! {
                 _ = self.shutdown.changed() => return None,

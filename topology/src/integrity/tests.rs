@@ -1,6 +1,7 @@
 //! Unit tests of the binding table over an in-memory object map.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -14,8 +15,11 @@ struct Memory {
 }
 
 impl Objects for Memory {
-    fn get(&mut self, class: Class, id: Uuid) -> Option<Value> {
-        self.objects.get(&(class, id)).cloned()
+    fn get(&mut self, class: Class, id: Uuid) -> Option<Arc<Value>> {
+        self.objects.get(&(class, id)).cloned().map(Arc::new)
+    }
+    fn get_mut(&mut self, class: Class, id: Uuid) -> Option<&mut Value> {
+        self.objects.get_mut(&(class, id))
     }
     fn put(&mut self, class: Class, id: Uuid, value: Value) {
         self.objects.insert((class, id), value);
@@ -203,7 +207,7 @@ fn deleting_a_bridge_deletes_its_ports_and_dhcp_and_tables_and_unlinks_peers() {
         json!({"id": id(5), "networkId": id(1)}),
     )
     .unwrap();
-    let mut linked = m.get(Class::Port, id(3)).unwrap();
+    let mut linked = (*m.get(Class::Port, id(3)).unwrap()).clone();
     linked["peerId"] = json!(id(4));
     update(&mut m, Class::Port, linked).unwrap();
     assert_eq!(m.field(Class::Port, id(4), "peerId"), json!(id(3)));
@@ -224,10 +228,10 @@ fn linking_to_an_already_linked_port_is_refused() {
     for p in [2, 3, 4] {
         create(&mut m, Class::Port, bridge_port(p, 1)).unwrap();
     }
-    let mut a = m.get(Class::Port, id(2)).unwrap();
+    let mut a = (*m.get(Class::Port, id(2)).unwrap()).clone();
     a["peerId"] = json!(id(3));
     update(&mut m, Class::Port, a).unwrap();
-    let mut c = m.get(Class::Port, id(4)).unwrap();
+    let mut c = (*m.get(Class::Port, id(4)).unwrap()).clone();
     c["peerId"] = json!(id(3));
     let err = update(&mut m, Class::Port, c).unwrap_err();
     assert!(
@@ -289,7 +293,7 @@ fn binding_a_port_records_it_on_the_host_and_deleting_the_host_unbinds() {
     create(&mut m, Class::Network, bridge(1)).unwrap();
     create(&mut m, Class::Port, bridge_port(2, 1)).unwrap();
     create(&mut m, Class::Host, json!({"id": id(3), "name": "h"})).unwrap();
-    let mut p = m.get(Class::Port, id(2)).unwrap();
+    let mut p = (*m.get(Class::Port, id(2)).unwrap()).clone();
     p["hostId"] = json!(id(3));
     p["interfaceName"] = json!("vn_eni1");
     update(&mut m, Class::Port, p).unwrap();
@@ -310,7 +314,7 @@ fn tunnel_zone_members_are_nested_and_cleared_with_their_host() {
         json!({"id": id(2), "name": "tz", "type": "gre"}),
     )
     .unwrap();
-    let mut tz = m.get(Class::TunnelZone, id(2)).unwrap();
+    let mut tz = (*m.get(Class::TunnelZone, id(2)).unwrap()).clone();
     tz["hosts"] = json!([{"hostId": id(1), "ipAddress": "10.1.1.1"}]);
     update(&mut m, Class::TunnelZone, tz).unwrap();
     assert_eq!(m.field(Class::Host, id(1), "tunnelZoneIds"), json!([id(2)]));

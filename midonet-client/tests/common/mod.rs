@@ -1,0 +1,169 @@
+//! Servers for the client to talk to: a real gateway started in-process on a loopback port over
+//! a fresh embedded store, and a scripted HTTP server that records every request, for proofs
+//! about exactly what goes on the wire.
+
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use api_gateway::StoreConfig;
+use midonet_client::MidonetClient;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+/// A running gateway; stops when dropped.
+pub struct Gateway {
+    pub url: String,
+    stop: Option<oneshot::Sender<()>>,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Gateway {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+impl Gateway {
+    pub async fn start() -> Gateway {
+        let dir = tempfile::tempdir().unwrap();
+        let store = api_gateway::open_store(&StoreConfig::Embedded {
+            dir: dir.path().to_path_buf(),
+        })
+        .await
+        .expect("open embedded store");
+        let (stop_tx, stop_rx) = oneshot::channel();
+        let (addr_tx, addr_rx) = oneshot::channel::<SocketAddr>();
+        tokio::spawn(async move {
+            api_gateway::serve(
+                store,
+                "127.0.0.1:0".parse().unwrap(),
+                |a| {
+                    let _ = addr_tx.send(a);
+                },
+                async {
+                    let _ = stop_rx.await;
+                },
+            )
+            .await
+            .expect("serve");
+        });
+        let addr = addr_rx.await.expect("gateway bound");
+        Gateway {
+            url: format!("http://{addr}{}", api_gateway::API_ROOT),
+            stop: Some(stop_tx),
+            _dir: dir,
+        }
+    }
+
+    pub async fn client(&self) -> MidonetClient {
+        MidonetClient::connect(&self.url).await.expect("connect")
+    }
+}
+
+/// A gateway and a client connected to it.
+pub async fn connected() -> (Gateway, MidonetClient) {
+    let gw = Gateway::start().await;
+    let client = gw.client().await;
+    (gw, client)
+}
+
+/// One request as the scripted server saw it.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub method: String,
+    pub path: String,
+    pub accept: Option<String>,
+    pub content_type: Option<String>,
+    pub body: String,
+}
+
+/// What the scripted server answers: status, extra headers, body.
+pub type Reply = (u16, Vec<(String, String)>, String);
+
+/// A minimal HTTP/1.1 server answering each request with `script(request, base url)`.
+pub struct Scripted {
+    pub url: String,
+    pub seen: Arc<Mutex<Vec<Seen>>>,
+}
+
+impl Scripted {
+    pub async fn start(script: impl Fn(&Seen, &str) -> Reply + Send + Sync + 'static) -> Scripted {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/midonet-api", listener.local_addr().unwrap());
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let script = Arc::new(script);
+        let (log, base) = (seen.clone(), url.clone());
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let (log, script, base) = (log.clone(), script.clone(), base.clone());
+                tokio::spawn(async move {
+                    let (read, mut write) = stream.into_split();
+                    let mut reader = BufReader::new(read);
+                    // Keep-alive: serve requests on this connection until it closes.
+                    while let Some(request) = read_request(&mut reader).await {
+                        let (status, headers, body) = script(&request, &base);
+                        log.lock().unwrap().push(request);
+                        let mut head = format!(
+                            "HTTP/1.1 {status} Scripted\r\ncontent-length: {}\r\n",
+                            body.len()
+                        );
+                        for (k, v) in headers {
+                            head.push_str(&format!("{k}: {v}\r\n"));
+                        }
+                        head.push_str("\r\n");
+                        if write.write_all(head.as_bytes()).await.is_err()
+                            || write.write_all(body.as_bytes()).await.is_err()
+                        {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        Scripted { url, seen }
+    }
+
+    pub fn seen(&self) -> Vec<Seen> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+async fn read_request<R: AsyncBufReadExt + Unpin>(reader: &mut R) -> Option<Seen> {
+    let mut line = String::new();
+    if reader.read_line(&mut line).await.ok()? == 0 {
+        return None;
+    }
+    let mut parts = line.split_whitespace();
+    let (method, path) = (parts.next()?.to_string(), parts.next()?.to_string());
+    let (mut accept, mut content_type, mut length) = (None, None, 0usize);
+    loop {
+        let mut header = String::new();
+        reader.read_line(&mut header).await.ok()?;
+        let header = header.trim_end();
+        if header.is_empty() {
+            break;
+        }
+        let (name, value) = header.split_once(':')?;
+        let value = value.trim().to_string();
+        match name.to_ascii_lowercase().as_str() {
+            "accept" => accept = Some(value),
+            "content-type" => content_type = Some(value),
+            "content-length" => length = value.parse().ok()?,
+            _ => {}
+        }
+    }
+    let mut body = vec![0u8; length];
+    reader.read_exact(&mut body).await.ok()?;
+    Some(Seen {
+        method,
+        path,
+        accept,
+        content_type,
+        body: String::from_utf8_lossy(&body).into_owned(),
+    })
+}

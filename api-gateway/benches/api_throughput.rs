@@ -176,7 +176,7 @@ fn options() -> Options {
     Options {
         lanes: value("--lanes", 4),
         warmup: Duration::from_secs(value("--warmup-secs", 15) as u64),
-        rounds: value("--rounds", 4),
+        rounds: value("--rounds", 8),
         per_round: value("--per-round", 2000),
         list_size: value("--list-size", 10_000),
         durable: args.iter().any(|a| a == "--durable"),
@@ -355,6 +355,7 @@ async fn main() -> anyhow::Result<()> {
     );
     println!("|---|---|---|---|---|");
     let (mut api_n, mut api_t, mut raw_n, mut raw_t) = (0usize, 0.0, 0usize, 0.0);
+    let mut ratios = Vec::new();
     // ZooKeeper's JIT compiles for several seconds under load, taking a core: warm it up with
     // the same work (creates and replays) for `warmup` before measuring.
     let warmup_started = Instant::now();
@@ -410,6 +411,7 @@ async fn main() -> anyhow::Result<()> {
             continue;
         }
         measured_rounds += 1;
+        ratios.push(api_rate / raw_rate);
         println!(
             "| {measured_rounds} | {creates} | {api_rate:.0} | {raw_rate:.0} | {:.0}% |",
             100.0 * api_rate / raw_rate

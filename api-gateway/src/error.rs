@@ -3,7 +3,7 @@
 
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use topology::integrity::IntegrityError;
 use topology::{Class, Invalid};
 use uuid::Uuid;
@@ -11,7 +11,7 @@ use uuid::Uuid;
 use crate::store::backend::BackendError;
 use crate::store::StoreError;
 
-pub const ERROR_MEDIA: &str = "application/vnd.org.midonet.Error-v1+json";
+pub const ERROR_MEDIA: &str = topology::media::ERROR.one;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiError {
@@ -139,11 +139,7 @@ impl ApiError {
             body["violations"] = Value::Array(
                 self.violations
                     .iter()
-                    .map(|(p, m)| {
-                        let mut v = Map::new();
-                        v.insert(p.clone(), Value::String(m.clone()));
-                        Value::Object(v)
-                    })
+                    .map(|(p, m)| json!({"property": p, "message": m}))
                     .collect(),
             );
         }

@@ -51,12 +51,9 @@ impl Accept {
     /// 406 when the client accepts none of them. A vendor type the client sent is echoed back.
     pub fn negotiate(&self, names: &[&str], collection: bool) -> ApiResult<HeaderValue> {
         let default = || {
-            let kind = if collection { "collection." } else { "" };
-            HeaderValue::from_str(&format!(
-                "application/vnd.org.midonet.{kind}{}-v1+json",
-                names[0]
-            ))
-            .unwrap_or(HeaderValue::from_static("application/json"))
+            let media =
+                topology::media::by_name(names[0]).map(|m| if collection { m.many } else { m.one });
+            HeaderValue::from_static(media.unwrap_or("application/json"))
         };
         let Some(accept) = &self.0 else {
             return Ok(default());
@@ -235,12 +232,22 @@ impl Base {
 
 /// A JSON answer with a negotiated media type.
 pub fn reply(media: HeaderValue, body: &Value) -> Response {
-    (
-        StatusCode::OK,
-        [(header::CONTENT_TYPE, media)],
-        body.to_string(),
-    )
-        .into_response()
+    reply_serialized(media, body)
+}
+
+/// A JSON answer serialized straight from `body`, with a negotiated media type.
+pub fn reply_serialized(media: HeaderValue, body: &impl serde::Serialize) -> Response {
+    match serde_json::to_vec(body) {
+        Ok(bytes) => (StatusCode::OK, [(header::CONTENT_TYPE, media)], bytes).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot serialize a response");
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal error: cannot serialize the response",
+            )
+            .into_response()
+        }
+    }
 }
 
 /// 201 Created with the new resource's `Location`.

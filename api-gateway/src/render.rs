@@ -1,6 +1,7 @@
 //! Turns stored objects into API representations: server-owned fields removed, and the `uri`
 //! and link fields MidoNet clients navigate by (`ports`, `routes`, `rules`, `peer`, ...) added.
 
+use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value};
 use topology::Class;
 
@@ -35,48 +36,36 @@ pub fn object_uri(base: &Base, class: Class, id: &str) -> String {
     base.uri(&format!("/{}/{id}", collection(class)))
 }
 
-/// The API form of a stored object of a top-level class.
-pub fn render(base: &Base, class: Class, stored: &Value) -> Value {
-    let mut out: Map<String, Value> = stored.as_object().cloned().unwrap_or_default();
-    for f in class.internal_fields() {
-        out.remove(*f);
-    }
-    let Some(id) = id_of(stored, "id") else {
-        return Value::Object(out);
+/// The `uri` and link fields of a stored object of a top-level class, MidoNet's names.
+fn links(base: &Base, class: Class, stored: &Value) -> Vec<(&'static str, String)> {
+    let Some(id) = stored.get("id").and_then(Value::as_str) else {
+        return Vec::new();
     };
-    let me = object_uri(base, class, &id);
-    let link = |path: &str| Value::String(format!("{me}/{path}"));
-    let to = |c: Class, field: &str| {
-        id_of(stored, field).map(|t| Value::String(object_uri(base, c, &t)))
-    };
-    let mut links: Vec<(&str, Option<Value>)> = vec![("uri", Some(Value::String(me.clone())))];
+    let me = object_uri(base, class, id);
+    let link = |path: &str| Some(format!("{me}/{path}"));
+    let to = |c: Class, field: &str| id_of(stored, field).map(|t| object_uri(base, c, &t));
+    let mut links: Vec<(&'static str, Option<String>)> = Vec::with_capacity(12);
     match class {
         Class::Router => links.extend([
-            ("ports", Some(link("ports"))),
-            ("peerPorts", Some(link("peer_ports"))),
-            ("routes", Some(link("routes"))),
-            ("bgpPeers", Some(link("bgp_peers"))),
-            ("bgpNetworks", Some(link("bgp_networks"))),
+            ("ports", link("ports")),
+            ("peerPorts", link("peer_ports")),
+            ("routes", link("routes")),
+            ("bgpPeers", link("bgp_peers")),
+            ("bgpNetworks", link("bgp_networks")),
             ("inboundFilter", to(Class::Chain, "inboundFilterId")),
             ("outboundFilter", to(Class::Chain, "outboundFilterId")),
         ]),
         Class::Network => links.extend([
-            ("ports", Some(link("ports"))),
-            ("peerPorts", Some(link("peer_ports"))),
-            ("macTable", Some(link("mac_table"))),
-            ("arpTable", Some(link("arp_table"))),
-            ("dhcpSubnets", Some(link("dhcp"))),
-            (
-                "macPortTemplate",
-                Some(link("mac_table/{macAddress}_{portId}")),
-            ),
-            (
-                "vlanMacTableTemplate",
-                Some(link("vlans/{vlanId}/mac_table")),
-            ),
+            ("ports", link("ports")),
+            ("peerPorts", link("peer_ports")),
+            ("macTable", link("mac_table")),
+            ("arpTable", link("arp_table")),
+            ("dhcpSubnets", link("dhcp")),
+            ("macPortTemplate", link("mac_table/{macAddress}_{portId}")),
+            ("vlanMacTableTemplate", link("vlans/{vlanId}/mac_table")),
             (
                 "vlanMacPortTemplate",
-                Some(link("vlans/{vlanId}/mac_table/{macAddress}_{portId}")),
+                link("vlans/{vlanId}/mac_table/{macAddress}_{portId}"),
             ),
             ("inboundFilter", to(Class::Chain, "inboundFilterId")),
             ("outboundFilter", to(Class::Chain, "outboundFilterId")),
@@ -86,12 +75,12 @@ pub fn render(base: &Base, class: Class, stored: &Value) -> Value {
                 Some("Router") => Class::Router,
                 _ => Class::Network,
             };
-            let binding = id_of(stored, "hostId")
-                .map(|h| Value::String(base.uri(&format!("/hosts/{h}/ports/{id}"))));
+            let binding =
+                id_of(stored, "hostId").map(|h| base.uri(&format!("/hosts/{h}/ports/{id}")));
             links.extend([
                 ("device", to(device, "deviceId")),
-                ("link", Some(link("link"))),
-                ("portGroups", Some(link("port_groups"))),
+                ("link", link("link")),
+                ("portGroups", link("port_groups")),
                 ("peer", to(Class::Port, "peerId")),
                 ("host", to(Class::Host, "hostId")),
                 ("hostInterfacePort", binding),
@@ -99,23 +88,59 @@ pub fn render(base: &Base, class: Class, stored: &Value) -> Value {
                 ("outboundFilter", to(Class::Chain, "outboundFilterId")),
             ]);
         }
-        Class::Chain => links.push(("rules", Some(link("rules")))),
+        Class::Chain => links.push(("rules", link("rules"))),
         Class::Rule => links.push(("chain", to(Class::Chain, "chainId"))),
         Class::Route => links.push(("router", to(Class::Router, "routerId"))),
-        Class::IpAddrGroup => links.push(("addrs", Some(link("ip_addrs")))),
-        Class::PortGroup => links.push(("ports", Some(link("ports")))),
-        Class::Host => links.extend([
-            ("interfaces", Some(link("interfaces"))),
-            ("ports", Some(link("ports"))),
-        ]),
-        Class::TunnelZone => links.push(("hosts", Some(link("hosts")))),
+        Class::IpAddrGroup => links.push(("addrs", link("ip_addrs"))),
+        Class::PortGroup => links.push(("ports", link("ports"))),
+        Class::Host => links.extend([("interfaces", link("interfaces")), ("ports", link("ports"))]),
+        Class::TunnelZone => links.push(("hosts", link("hosts"))),
         Class::BgpPeer | Class::BgpNetwork => links.push(("router", to(Class::Router, "routerId"))),
         Class::Dhcp | Class::SystemState => {}
     }
-    for (name, value) in links {
-        if let Some(v) = value {
-            out.insert(name.to_string(), v);
+    let mut out: Vec<(&'static str, String)> = links
+        .into_iter()
+        .filter_map(|(k, v)| Some((k, v?)))
+        .collect();
+    out.push(("uri", me));
+    out
+}
+
+/// A stored object as the API shows it, serialized straight from the stored form: internal
+/// fields skipped, links added, nothing copied (lists of thousands are served this way).
+pub struct Rendered<'a> {
+    pub base: &'a Base,
+    pub class: Class,
+    pub stored: &'a Value,
+}
+
+impl Serialize for Rendered<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let internal = self.class.internal_fields();
+        let links = links(self.base, self.class, self.stored);
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(fields) = self.stored.as_object() {
+            for (k, v) in fields {
+                if !internal.contains(&k.as_str()) && !links.iter().any(|(l, _)| l == k) {
+                    map.serialize_entry(k, v)?;
+                }
+            }
         }
+        for (k, v) in &links {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+
+/// The API form of a stored object of a top-level class, as a value to adjust further.
+pub fn render(base: &Base, class: Class, stored: &Value) -> Value {
+    let mut out: Map<String, Value> = stored.as_object().cloned().unwrap_or_default();
+    for f in class.internal_fields() {
+        out.remove(*f);
+    }
+    for (k, v) in links(base, class, stored) {
+        out.insert(k.to_string(), Value::String(v));
     }
     Value::Object(out)
 }

@@ -59,7 +59,7 @@ mod devices;
 mod dhcp;
 mod error;
 mod kind;
-pub mod media;
+pub use topology::media;
 mod members;
 mod rest;
 mod root;

@@ -4,6 +4,7 @@
 
 pub mod class;
 pub mod integrity;
+pub mod media;
 pub mod model;
 pub mod validation;
 

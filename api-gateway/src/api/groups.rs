@@ -87,12 +87,15 @@ async fn ip_addr_add(
         .transact(|tx| {
             let mut group = fetch_tx(tx, Class::IpAddrGroup, id)?;
             let mut addrs = addrs_of(&group);
-            if !addrs.contains(&addr) {
-                addrs.push(addr);
-                group["ipAddrs"] = json!(addrs.iter().map(IpAddr::to_string).collect::<Vec<_>>());
-                integrity::update(tx, Class::IpAddrGroup, group)?;
+            if addrs.contains(&addr) {
+                return Err(ApiError::conflict(format!(
+                    "IP address group {id} already has address {addr}"
+                )));
             }
-            Ok::<_, ApiError>(())
+            addrs.push(addr);
+            group["ipAddrs"] = json!(addrs.iter().map(IpAddr::to_string).collect::<Vec<_>>());
+            integrity::update(tx, Class::IpAddrGroup, group)?;
+            Ok(())
         })
         .await?;
     Ok(created(
@@ -202,12 +205,15 @@ async fn port_group_port_add(
             let mut port = fetch_tx(tx, Class::Port, port_id)?;
             let mut groups =
                 topology::integrity::refs(&port, topology::integrity::Field::Many("portGroupIds"));
-            if !groups.contains(&id) {
-                groups.push(id);
-                port["portGroupIds"] = json!(groups);
-                integrity::update(tx, Class::Port, port)?;
+            if groups.contains(&id) {
+                return Err(ApiError::conflict(format!(
+                    "port {port_id} is already a member of port group {id}"
+                )));
             }
-            Ok::<_, ApiError>(())
+            groups.push(id);
+            port["portGroupIds"] = json!(groups);
+            integrity::update(tx, Class::Port, port)?;
+            Ok(())
         })
         .await?;
     Ok(created(

@@ -29,8 +29,8 @@ use topology::{Class, Resource};
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult};
-use crate::http::{created, no_content, reply, Accept, Base, Body};
-use crate::render::{object_uri, render};
+use crate::http::{created, no_content, reply, reply_serialized, Accept, Base, Body};
+use crate::render::{object_uri, Rendered};
 use crate::store::{Store, Tx};
 pub use root::VERSION;
 
@@ -163,14 +163,18 @@ async fn list<R: ApiResource>(
     } else {
         None
     };
-    let items = s
-        .store
-        .list(R::CLASS)
+    let stored = s.store.list(R::CLASS);
+    let items: Vec<Rendered<'_>> = stored
         .iter()
         .filter(|v| tenant_matches(v, tenant))
-        .map(|v| render(&base, R::CLASS, v))
+        .map(|v| Rendered {
+            base: &base,
+            class: R::CLASS,
+            stored: v,
+        })
         .collect();
-    list_reply(&accept, R::MEDIA, items)
+    let media = accept.negotiate(R::MEDIA, true)?;
+    Ok(reply_serialized(media, &items))
 }
 
 async fn show<R: ApiResource>(
@@ -180,7 +184,15 @@ async fn show<R: ApiResource>(
     P(id): P<Uuid>,
 ) -> ApiResult<Response> {
     let v = fetch(&s.store, R::CLASS, id)?;
-    one_reply(&accept, R::MEDIA, render(&base, R::CLASS, &v))
+    let media = accept.negotiate(R::MEDIA, false)?;
+    Ok(reply_serialized(
+        media,
+        &Rendered {
+            base: &base,
+            class: R::CLASS,
+            stored: &v,
+        },
+    ))
 }
 
 /// Validates a new object, fills what its URL decides, stores it with its back-references,

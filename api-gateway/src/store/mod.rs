@@ -369,11 +369,18 @@ impl Store {
                     tracing::debug!(%path, attempt, "write conflict; refreshing and retrying");
                     let paths = ops.iter().map(|op| op.path().to_string()).collect();
                     let observed = self.backend.read(paths).await.map_err(StoreError::from)?;
-                    let mut mirror = self.write_mirror();
-                    for o in observed {
-                        mirror.observe(o);
+                    {
+                        let mut mirror = self.write_mirror();
+                        for o in observed {
+                            mirror.observe(o);
+                        }
                     }
                     last_conflict = path;
+                    // Two writers retrying in lockstep keep beating each other: a random pause
+                    // that grows with each attempt lets one through.
+                    let ceiling = 1u64 << attempt.min(6);
+                    let pause = rand::random::<u64>() % (ceiling * 1000);
+                    tokio::time::sleep(Duration::from_micros(pause)).await;
                 }
                 Err(e) => return Err(StoreError::from(e).into()),
             }

@@ -57,6 +57,42 @@ pub const MAC_PORT: Media = media!("MacPort", 2);
 pub const IP4_MAC: Media = media!("IP4Mac", 1);
 pub const SYSTEM_STATE: Media = media!("SystemState", 2);
 pub const TENANT: Media = media!("Tenant", 2);
+pub const ERROR: Media = media!("Error", 1);
+
+/// Every resource's media types, by resource name (the `<Name>` in the type).
+pub const ALL: &[(&str, Media)] = &[
+    ("Application", APPLICATION),
+    ("Router", ROUTER),
+    ("Bridge", BRIDGE),
+    ("Port", PORT),
+    ("PortLink", PORT_LINK),
+    ("Chain", CHAIN),
+    ("Rule", RULE),
+    ("Route", ROUTE),
+    ("DhcpSubnet", DHCP_SUBNET),
+    ("DhcpHost", DHCP_HOST),
+    ("Host", HOST),
+    ("Interface", INTERFACE),
+    ("HostInterfacePort", HOST_INTERFACE_PORT),
+    ("TunnelZone", TUNNEL_ZONE),
+    ("TunnelZoneHost", TUNNEL_ZONE_HOST),
+    ("PortGroup", PORT_GROUP),
+    ("PortGroupPort", PORT_GROUP_PORT),
+    ("IpAddrGroup", IP_ADDR_GROUP),
+    ("IpAddrGroupAddr", IP_ADDR_GROUP_ADDR),
+    ("BgpPeer", BGP_PEER),
+    ("BgpNetwork", BGP_NETWORK),
+    ("MacPort", MAC_PORT),
+    ("IP4Mac", IP4_MAC),
+    ("SystemState", SYSTEM_STATE),
+    ("Tenant", TENANT),
+    ("Error", ERROR),
+];
+
+/// The current media types of the resource named `name`.
+pub fn by_name(name: &str) -> Option<Media> {
+    ALL.iter().find(|(n, _)| *n == name).map(|(_, m)| *m)
+}
 
 #[cfg(test)]
 mod tests {

@@ -60,3 +60,6 @@ pub fn format_mac(mac: [u8; 6]) -> String {
         .collect::<Vec<_>>()
         .join(":")
 }
+
+#[cfg(test)]
+mod tests;

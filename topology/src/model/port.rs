@@ -122,7 +122,7 @@ impl Port {
         self.peer_id.is_some()
     }
 
-    /// A MAC for a router port that has none, in MidoNet's locally administered `ac:ca:ba` range,
+    /// A MAC for a router port that has none, in the `ac:ca:ba` range MidoNet generates from,
     /// derived from the port id so the same port always gets the same MAC.
     pub fn generated_mac(id: Uuid) -> String {
         let b = id.as_bytes();

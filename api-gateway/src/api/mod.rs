@@ -1,7 +1,6 @@
 //! The MidoNet REST API under `/midonet-api`: the route table, and the generic handlers that
 //! serve every plain resource (list, show, create, update, delete), each one store call.
 
-mod bgp;
 mod bridges;
 mod chains;
 mod dhcp;
@@ -126,6 +125,17 @@ pub fn list_reply(accept: &Accept, names: &[&str], items: Vec<Value>) -> ApiResu
 pub fn one_reply(accept: &Accept, names: &[&str], item: Value) -> ApiResult<Response> {
     let media = accept.negotiate(names, false)?;
     Ok(reply(media, &item))
+}
+
+/// The rendered objects of `class` whose `field` names `parent`.
+pub fn children(store: &Store, base: &Base, class: Class, field: &str, parent: Uuid) -> Vec<Value> {
+    let parent = Value::String(parent.to_string());
+    store
+        .list(class)
+        .iter()
+        .filter(|v| v.get(field) == Some(&parent))
+        .map(|v| crate::render::render(base, class, v))
+        .collect()
 }
 
 /// The stored object or 404.
@@ -379,7 +389,6 @@ pub fn routes() -> R {
         .merge(tunnel_zones::routes())
         .merge(dhcp::routes())
         .merge(tables::routes())
-        .merge(bgp::routes())
         .merge(system::routes())
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(no_route)

@@ -4,10 +4,10 @@ use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
 use serde_json::{json, Value};
-use topology::{Class, Port, PortType, Route};
+use topology::{BgpNetwork, BgpPeer, Class, Port, PortType, Route};
 use uuid::Uuid;
 
-use super::{fetch, fetch_tx, insert, list_reply, ApiResource, AppState, P};
+use super::{children, fetch, fetch_tx, insert, list_reply, ApiResource, AppState, P};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{Accept, Base, Body};
 use crate::render::render;
@@ -22,19 +22,21 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/routers/{id}/peer_ports", get(router_peer_ports_list))
         .route(
             "/routers/{id}/routes",
-            get(router_routes_list).post(router_route_create),
+            get(router_children_list::<Route>).post(router_route_create),
+        )
+        .route(
+            "/routers/{id}/bgp_peers",
+            get(router_children_list::<BgpPeer>).post(router_child_create::<BgpPeer>),
+        )
+        .route(
+            "/routers/{id}/bgp_networks",
+            get(router_children_list::<BgpNetwork>).post(router_child_create::<BgpNetwork>),
         )
 }
 
 /// Ports of a device, rendered.
 pub fn device_ports(store: &Store, base: &Base, device: Uuid) -> Vec<Value> {
-    let device = json!(device.to_string());
-    store
-        .list(Class::Port)
-        .iter()
-        .filter(|p| p.get("deviceId") == Some(&device))
-        .map(|p| render(base, Class::Port, p))
-        .collect()
+    children(store, base, Class::Port, "deviceId", device)
 }
 
 /// The peers of a device's linked ports, rendered.
@@ -114,22 +116,38 @@ async fn router_peer_ports_list(
     list_reply(&accept, Port::MEDIA, device_peer_ports(&s.store, &base, id))
 }
 
-async fn router_routes_list(
+/// Objects of `R` that belong to a router (routes, BGP peers, BGP networks).
+async fn router_children_list<R: ApiResource>(
     State(s): State<AppState>,
     accept: Accept,
     base: Base,
     P(id): P<Uuid>,
 ) -> ApiResult<Response> {
     fetch(&s.store, Class::Router, id)?;
-    let router = json!(id.to_string());
-    let items = s
-        .store
-        .list(Class::Route)
-        .iter()
-        .filter(|r| r.get("routerId") == Some(&router))
-        .map(|r| render(&base, Class::Route, r))
-        .collect();
-    list_reply(&accept, Route::MEDIA, items)
+    list_reply(
+        &accept,
+        R::MEDIA,
+        children(&s.store, &base, R::CLASS, "routerId", id),
+    )
+}
+
+/// Creates an object of `R` on a router (BGP peers, BGP networks).
+async fn router_child_create<R: ApiResource>(
+    State(s): State<AppState>,
+    base: Base,
+    P(id): P<Uuid>,
+    body: Body,
+) -> ApiResult<Response> {
+    fetch(&s.store, Class::Router, id)?;
+    let obj: R = body.parse(R::MEDIA)?;
+    insert(
+        &s.store,
+        &base,
+        obj,
+        |v| v["routerId"] = json!(id.to_string()),
+        |_, _| Ok(()),
+    )
+    .await
 }
 
 async fn router_route_create(

@@ -23,7 +23,7 @@ use api_gateway::store::backend::{
 };
 use api_gateway::store::zookeeper::ZookeeperBackend;
 use api_gateway::store::Store;
-use api_gateway::testing::ZkServer;
+use api_gateway::testing::{LocalGateway, ZkServer};
 use serde_json::json;
 use tokio::sync::mpsc;
 use uuid::Uuid;
@@ -122,17 +122,8 @@ impl Backend for InMemory {
 
 /// Creates through HTTP against the in-memory backend: the gateway's own throughput.
 async fn in_memory_rate(opt: &Options) -> anyhow::Result<f64> {
-    let store = Store::open(Arc::new(InMemory::default())).await?;
-    let (addr_tx, addr_rx) = tokio::sync::oneshot::channel();
-    tokio::spawn(api_gateway::serve(
-        store,
-        "127.0.0.1:0".parse()?,
-        |a| {
-            let _ = addr_tx.send(a);
-        },
-        std::future::pending(),
-    ));
-    let base = format!("http://{}{}", addr_rx.await?, api_gateway::API_ROOT);
+    let gateway = LocalGateway::serve(Store::open(Arc::new(InMemory::default())).await?).await?;
+    let base = gateway.url.clone();
     let mut best = 0.0f64;
     for round in 0..opt.rounds {
         let started = Instant::now();
@@ -322,19 +313,8 @@ async fn main() -> anyhow::Result<()> {
         watch: opt.watch,
     });
     let store = Store::open(recording.clone()).await?;
-    let (addr_tx, addr_rx) = tokio::sync::oneshot::channel();
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(api_gateway::serve(
-        store.clone(),
-        "127.0.0.1:0".parse()?,
-        |a| {
-            let _ = addr_tx.send(a);
-        },
-        async {
-            let _ = stop_rx.await;
-        },
-    ));
-    let base = format!("http://{}{}", addr_rx.await?, api_gateway::API_ROOT);
+    let gateway = LocalGateway::serve(store.clone()).await?;
+    let base = gateway.url.clone();
     let client = reqwest::Client::new();
     let raw_backend =
         Arc::new(ZookeeperBackend::connect(&zk.connect_string(), "/bench-raw").await?);
@@ -478,7 +458,7 @@ async fn main() -> anyhow::Result<()> {
         listed = serde_json::from_slice::<Vec<serde_json::Value>>(&body)?.len();
     }
     lists.sort();
-    let _ = stop_tx.send(());
+    drop(gateway);
 
     println!();
     println!("| reads from the mirror | p50 | p99 | max |");

@@ -258,3 +258,58 @@ fn temp_dir() -> anyhow::Result<PathBuf> {
         }
     }
 }
+
+/// A gateway served in-process on a free loopback port, for tests and benchmarks in any crate;
+/// it stops serving when dropped.
+pub struct LocalGateway {
+    /// The API root, e.g. `http://127.0.0.1:40123/midonet-api`.
+    pub url: String,
+    pub store: std::sync::Arc<crate::store::Store>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl LocalGateway {
+    /// Serves `store` on `127.0.0.1:0`.
+    pub async fn serve(store: std::sync::Arc<crate::store::Store>) -> anyhow::Result<LocalGateway> {
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let (addr_tx, addr_rx) = tokio::sync::oneshot::channel();
+        let served = store.clone();
+        tokio::spawn(async move {
+            let result = crate::serve(
+                served,
+                std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+                |addr| {
+                    let _ = addr_tx.send(addr);
+                },
+                async {
+                    let _ = stop_rx.await;
+                },
+            )
+            .await;
+            if let Err(e) = result {
+                eprintln!("in-process gateway stopped: {e:#}");
+            }
+        });
+        let addr = addr_rx
+            .await
+            .context("the in-process gateway did not start")?;
+        Ok(LocalGateway {
+            url: format!("http://{addr}{}", crate::API_ROOT),
+            store,
+            stop: Some(stop_tx),
+        })
+    }
+
+    /// Opens the store described by `config` and serves it.
+    pub async fn start(config: &crate::StoreConfig) -> anyhow::Result<LocalGateway> {
+        Self::serve(crate::open_store(config).await?).await
+    }
+}
+
+impl Drop for LocalGateway {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}

@@ -3,29 +3,20 @@
 
 #![allow(dead_code)]
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use api_gateway::store::Store;
+use api_gateway::testing::LocalGateway;
 use api_gateway::StoreConfig;
 use reqwest::{Client, Method, StatusCode};
 use serde_json::Value;
-use tokio::sync::oneshot;
 
 pub struct Gateway {
     pub base: String,
     pub store: Arc<Store>,
     pub client: Client,
-    stop: Option<oneshot::Sender<()>>,
+    _served: LocalGateway,
     _dir: Option<tempfile::TempDir>,
-}
-
-impl Drop for Gateway {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-    }
 }
 
 /// What an API call answered.
@@ -52,29 +43,12 @@ impl Gateway {
     }
 
     pub async fn serve(store: Arc<Store>, dir: Option<tempfile::TempDir>) -> Gateway {
-        let (stop_tx, stop_rx) = oneshot::channel();
-        let (addr_tx, addr_rx) = oneshot::channel::<SocketAddr>();
-        let served = store.clone();
-        tokio::spawn(async move {
-            api_gateway::serve(
-                served,
-                "127.0.0.1:0".parse().unwrap(),
-                |a| {
-                    let _ = addr_tx.send(a);
-                },
-                async {
-                    let _ = stop_rx.await;
-                },
-            )
-            .await
-            .expect("serve");
-        });
-        let addr = addr_rx.await.expect("gateway bound");
+        let served = LocalGateway::serve(store.clone()).await.expect("serve");
         Gateway {
-            base: format!("http://{addr}{}", api_gateway::API_ROOT),
+            base: served.url.clone(),
             store,
             client: Client::new(),
-            stop: Some(stop_tx),
+            _served: served,
             _dir: dir,
         }
     }

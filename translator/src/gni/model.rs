@@ -1,0 +1,415 @@
+//! The typed view of a GNI that the translator's stages read: every value parsed (CIDRs,
+//! addresses, MACs, ports, ids), every map keyed by id in a `BTreeMap` so iteration order, and so
+//! everything derived from it, is deterministic. A `Gni` from `gni::parse` has been checked: its
+//! references resolve, and each instance has a primary interface named after it.
+//!
+//! Line numbers are deliberately absent: two parses of the same objects compare equal even when
+//! the document around them moved, which is what diffing a new GNI against the applied one needs.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::net::Ipv4Addr;
+
+use ipnetwork::Ipv4Network;
+
+use super::id::{
+    DhcpOptionSetId, EniId, InstanceId, InterfaceName, InternetGatewayId, NatGatewayId,
+    NetworkAclId, RouteTableId, SecurityGroupId, SubnetId, VpcId,
+};
+
+/// One global network view (`network-data`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Gni {
+    /// Fingerprint of the CLC's source data; written back after a successful apply.
+    pub version: String,
+    /// The version the CLC last saw applied (`applied-version`).
+    pub applied_version: Option<String>,
+    pub applied_time: Option<String>,
+    pub config: Config,
+    pub vpcs: BTreeMap<VpcId, Vpc>,
+    pub instances: BTreeMap<InstanceId, Instance>,
+    pub dhcp_option_sets: BTreeMap<DhcpOptionSetId, DhcpOptionSet>,
+    pub internet_gateways: BTreeMap<InternetGatewayId, InternetGateway>,
+    pub security_groups: BTreeMap<SecurityGroupId, SecurityGroup>,
+}
+
+impl Gni {
+    /// Every interface with the instance it belongs to, by instance then interface name.
+    pub fn interfaces(&self) -> impl Iterator<Item = (&Instance, &Interface)> + '_ {
+        self.instances
+            .values()
+            .flat_map(|instance| instance.interfaces.values().map(move |i| (instance, i)))
+    }
+
+    /// The interface with ENI id `eni` (a route target names ENIs by ENI id, primary or not).
+    /// Walks all interfaces: build an index when resolving many.
+    pub fn interface_by_eni(&self, eni: &str) -> Option<(&Instance, &Interface)> {
+        self.interfaces()
+            .find(|(_, interface)| interface.eni_id.as_str() == eni)
+    }
+}
+
+/// `configuration`: the cloud-wide settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// `VPCMIDO` for this translator; other modes are reported as they are, for the caller to
+    /// refuse.
+    pub mode: String,
+    /// `enabledCLCIp`.
+    pub clc_ip: Ipv4Addr,
+    /// `instanceDNSDomain`, pushed to instances as DHCP `domain_search`.
+    pub dns_domain: Option<String>,
+    /// `instanceDNSServers`, every subnet's DHCP DNS servers.
+    pub dns_servers: Vec<Ipv4Addr>,
+    /// `publicIps`, the public pool. eucanetd's VPCMIDO driver does not use it.
+    pub public_ips: Vec<Ipv4Addr>,
+    /// `mido` `bgpAsn`: the AS number of `eucart` when gateways peer with BGP.
+    pub bgp_asn: Option<u32>,
+    /// `mido` `gateways`, in document order; the legacy single-gateway properties become one.
+    pub gateways: Vec<Gateway>,
+    /// `clusters`, by name (the availability zone).
+    pub clusters: BTreeMap<String, Cluster>,
+}
+
+/// One MidoNet gateway: a port of `eucart` bound to a device on a gateway host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Gateway {
+    /// `ip`: the gateway host, as MidoNet knows it by address.
+    pub host_ip: Ipv4Addr,
+    /// `externalCidr`: the network between the gateway port and the upstream router.
+    pub external_cidr: Ipv4Network,
+    /// `externalDevice`: the host interface the port is bound to.
+    pub external_device: String,
+    /// `externalIp`: the gateway port's address, inside `external_cidr`.
+    pub external_ip: Ipv4Addr,
+    pub uplink: Uplink,
+}
+
+/// How a gateway reaches the outside: the default route's next hop, static or BGP-learned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Uplink {
+    /// `externalRouterIp`.
+    Static { router_ip: Ipv4Addr },
+    /// `bgpPeerIp`, `bgpPeerAsn`, and `bgpAdRoutes` (the networks announced to the peer).
+    Bgp {
+        peer_ip: Ipv4Addr,
+        peer_asn: u32,
+        ad_routes: Vec<Ipv4Network>,
+    },
+}
+
+impl Uplink {
+    /// The next hop of `eucart`'s default route through this gateway.
+    pub fn peer_ip(&self) -> Ipv4Addr {
+        match self {
+            Uplink::Static { router_ip } => *router_ip,
+            Uplink::Bgp { peer_ip, .. } => *peer_ip,
+        }
+    }
+}
+
+/// `cluster`: an availability zone and its nodes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cluster {
+    pub name: String,
+    /// `subnet`: a dummy network in VPCMIDO (172.31.0.0/16, gateway .1).
+    pub subnet: Option<ClusterSubnet>,
+    /// `enabledCCIp`.
+    pub cc_ip: Option<Ipv4Addr>,
+    /// `macPrefix`, e.g. `d0:0d`.
+    pub mac_prefix: Option<String>,
+    /// `privateIps`.
+    pub private_ips: Vec<Ipv4Addr>,
+    /// `nodes`: each node controller's address and the instances it runs, in document order.
+    /// This is the only instance-to-host mapping in a GNI; `Instance::node` is its inverse.
+    pub nodes: BTreeMap<Ipv4Addr, Vec<InstanceId>>,
+}
+
+/// A cluster's `subnet` (`subnet`, `netmask`, `gateway` properties).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClusterSubnet {
+    pub network: Ipv4Network,
+    pub gateway: Ipv4Addr,
+}
+
+/// `vpc`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Vpc {
+    pub id: VpcId,
+    pub owner_id: Option<String>,
+    /// A network address (no host bits set).
+    pub cidr: Ipv4Network,
+    pub dhcp_option_set: Option<DhcpOptionSetId>,
+    pub subnets: BTreeMap<SubnetId, Subnet>,
+    pub route_tables: BTreeMap<RouteTableId, RouteTable>,
+    pub network_acls: BTreeMap<NetworkAclId, NetworkAcl>,
+    pub nat_gateways: BTreeMap<NatGatewayId, NatGateway>,
+    /// Ids of the internet gateways attached to this VPC.
+    pub internet_gateways: BTreeSet<InternetGatewayId>,
+}
+
+/// `subnet` of a VPC.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subnet {
+    pub id: SubnetId,
+    pub owner_id: Option<String>,
+    /// A network address inside the VPC's CIDR, overlapping no other subnet of the VPC.
+    pub cidr: Ipv4Network,
+    /// `cluster`: the availability zone.
+    pub cluster: Option<String>,
+    pub network_acl: Option<NetworkAclId>,
+    /// The associated route table (the CLC resolves the main table when none is explicit).
+    pub route_table: RouteTableId,
+}
+
+/// `routeTable`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteTable {
+    pub id: RouteTableId,
+    pub owner_id: Option<String>,
+    /// In document order; destinations are unique.
+    pub routes: Vec<Route>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    /// `destinationCidr`.
+    pub destination: Ipv4Network,
+    pub target: RouteTarget,
+}
+
+/// Where a route sends traffic: one of `gatewayId`, `natGatewayId`, `networkInterfaceId`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RouteTarget {
+    /// `gatewayId` `local`: the VPC itself, already routed by the subnets.
+    Local,
+    /// `gatewayId` `igw-…`, attached to the route table's VPC.
+    InternetGateway(InternetGatewayId),
+    /// `natGatewayId`, a NAT gateway of the same VPC.
+    NatGateway(NatGatewayId),
+    /// `networkInterfaceId`, an ENI of the same VPC (a NAT instance or appliance).
+    NetworkInterface(EniId),
+    /// Any other `gatewayId` (`vgw-…`, `pcx-…`): kept so the translator can warn, as eucanetd does.
+    Unsupported(String),
+}
+
+/// `networkAcl`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NetworkAcl {
+    pub id: NetworkAclId,
+    pub owner_id: Option<String>,
+    /// In document order (the CLC sorts them; eucanetd does not re-sort); numbers are unique.
+    pub ingress: Vec<AclEntry>,
+    pub egress: Vec<AclEntry>,
+}
+
+/// `entry` of a network ACL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AclEntry {
+    /// `number`, 1 to 32767.
+    pub number: u16,
+    pub action: AclAction,
+    pub protocol: Protocol,
+    pub cidr: Ipv4Network,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AclAction {
+    Allow,
+    Deny,
+}
+
+/// What traffic a security-group rule or ACL entry matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    /// Protocol `-1`: everything.
+    All,
+    /// Protocol 6 with its port range.
+    Tcp(PortRange),
+    /// Protocol 17 with its port range.
+    Udp(PortRange),
+    /// Protocol 1 with its type and code; `None` (`-1` or absent) matches any.
+    Icmp {
+        icmp_type: Option<u8>,
+        code: Option<u8>,
+    },
+    /// Any other IP protocol number; ports do not apply.
+    Other(u8),
+}
+
+/// An inclusive port range, `from <= to`. Zero is kept as given: the translator decides (6.0 maps
+/// 0..0 to 1..1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PortRange {
+    pub from: u16,
+    pub to: u16,
+}
+
+/// `instance`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Instance {
+    pub id: InstanceId,
+    pub owner_id: Option<String>,
+    /// The node controller running it, from `configuration` `clusters`.
+    pub node: Ipv4Addr,
+    /// The instance-level copies of the primary interface's addresses, as the CLC sends them.
+    pub mac: MacAddr,
+    pub private_ip: Ipv4Addr,
+    pub public_ip: Option<Ipv4Addr>,
+    pub vpc: VpcId,
+    pub subnet: SubnetId,
+    pub security_groups: Vec<SecurityGroupId>,
+    /// By interface name: the primary (device index 0) under the instance id, the others under
+    /// their ENI id.
+    pub interfaces: BTreeMap<InterfaceName, Interface>,
+}
+
+impl Instance {
+    /// The primary interface (device index 0), named after the instance.
+    pub fn primary(&self) -> Option<&Interface> {
+        self.interfaces.get(self.id.as_str())
+    }
+}
+
+/// `networkInterface`: an attached ENI.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Interface {
+    /// The instance id for the primary interface, the ENI id for the others.
+    pub name: InterfaceName,
+    pub eni_id: EniId,
+    pub owner_id: Option<String>,
+    pub device_index: u32,
+    pub attachment_id: Option<String>,
+    pub mac: MacAddr,
+    /// Inside the interface's subnet.
+    pub private_ip: Ipv4Addr,
+    /// The elastic or public IP, if any.
+    pub public_ip: Option<Ipv4Addr>,
+    /// `sourceDestCheck`; true when absent, AWS's default. False turns off the IP anti-spoofing
+    /// rules (NAT instances).
+    pub source_dest_check: bool,
+    /// Always the instance's VPC.
+    pub vpc: VpcId,
+    pub subnet: SubnetId,
+    pub security_groups: Vec<SecurityGroupId>,
+}
+
+/// `natGateway` of a VPC.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NatGateway {
+    pub id: NatGatewayId,
+    pub owner_id: Option<String>,
+    /// The MAC of the NAT router's subnet-side port.
+    pub mac: MacAddr,
+    pub public_ip: Ipv4Addr,
+    /// Inside `subnet`.
+    pub private_ip: Ipv4Addr,
+    pub vpc: VpcId,
+    pub subnet: SubnetId,
+}
+
+/// `dhcpOptionSet`. Parsed for completeness: eucanetd never applies option sets (subnets get
+/// `instanceDNSServers` and `instanceDNSDomain`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DhcpOptionSet {
+    pub id: DhcpOptionSetId,
+    pub owner_id: Option<String>,
+    pub domain_name: Vec<String>,
+    pub domain_name_servers: Vec<DnsServer>,
+    pub ntp_servers: Vec<Ipv4Addr>,
+    pub netbios_name_servers: Vec<Ipv4Addr>,
+    /// 1, 2, 4 or 8.
+    pub netbios_node_type: Option<u8>,
+}
+
+/// A `domain-name-servers` value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DnsServer {
+    /// `AmazonProvidedDNS`: the cloud's own resolvers (`instanceDNSServers`).
+    AmazonProvided,
+    Address(Ipv4Addr),
+}
+
+/// `internetGateway`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InternetGateway {
+    pub id: InternetGatewayId,
+    pub owner_id: Option<String>,
+}
+
+/// `securityGroup`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecurityGroup {
+    pub id: SecurityGroupId,
+    pub owner_id: Option<String>,
+    /// In document order.
+    pub ingress: Vec<SecurityGroupRule>,
+    pub egress: Vec<SecurityGroupRule>,
+}
+
+/// An allow rule: traffic of `protocol` from (ingress) or to (egress) `peer`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecurityGroupRule {
+    pub protocol: Protocol,
+    pub peer: RulePeer,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RulePeer {
+    /// `cidr`.
+    Cidr(Ipv4Network),
+    /// `groupId` (+ `groupOwnerId`): the members of another group of the GNI, or this one.
+    Group {
+        id: SecurityGroupId,
+        owner_id: Option<String>,
+    },
+}
+
+/// An Ethernet address, written `d0:0d:4a:1b:2c:3d`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct MacAddr(pub [u8; 6]);
+
+impl MacAddr {
+    /// Six colon-separated pairs of hex digits, either case.
+    pub fn parse(s: &str) -> Option<Self> {
+        let mut bytes = [0u8; 6];
+        let mut parts = s.split(':');
+        for byte in &mut bytes {
+            let part = parts.next()?;
+            // from_str_radix alone would accept a sign ("+3").
+            if part.len() != 2 || !part.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return None;
+            }
+            *byte = u8::from_str_radix(part, 16).ok()?;
+        }
+        parts.next().is_none().then_some(Self(bytes))
+    }
+}
+
+impl fmt::Display for MacAddr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let [a, b, c, d, e, g] = self.0;
+        write!(f, "{a:02x}:{b:02x}:{c:02x}:{d:02x}:{e:02x}:{g:02x}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mac_addresses_parse_in_either_case_and_print_in_lower_case() {
+        let mac = MacAddr::parse("D0:0d:4A:1b:2c:3d").expect("a valid MAC");
+        assert_eq!(mac.0, [0xd0, 0x0d, 0x4a, 0x1b, 0x2c, 0x3d]);
+        assert_eq!(mac.to_string(), "d0:0d:4a:1b:2c:3d");
+        for bad in [
+            "d0:0d:4a:1b:2c",
+            "d0:0d:4a:1b:2c:3d:00",
+            "d0-0d-4a-1b-2c-3d",
+            "d0:0d:4a:1b:2c:3",
+            "d0:0d:4a:1b:2c:+3",
+        ] {
+            assert_eq!(MacAddr::parse(bad), None, "{bad}");
+        }
+    }
+}

@@ -1,0 +1,247 @@
+//! Checks what no single element can: that references between elements resolve (a subnet's route
+//! table and ACL in its VPC, route targets, an instance's VPC, subnet and groups, an SG rule's
+//! group, a VPC's option set and internet gateways, a subnet's cluster), that interfaces and NAT
+//! gateways sit inside their subnets and their instance's VPC, and that no public or private
+//! address is held twice. Reports every problem; references to elements that failed conversion
+//! are skipped, as their own problem is already reported.
+
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
+use std::hash::Hash;
+use std::net::Ipv4Addr;
+
+use super::convert::At;
+use super::error::{Problem, ProblemKind};
+use super::id::{EniId, GniId, SecurityGroupId, VpcId};
+use super::lines::LineIndex;
+use super::model::{Gni, RouteTarget, RulePeer, SecurityGroupRule, Subnet, Vpc};
+
+/// Every cross-element problem of a converted GNI.
+pub(crate) fn validate(gni: &Gni, lines: &LineIndex, failed: &HashSet<String>) -> Vec<Problem> {
+    let mut checker = Checker {
+        gni,
+        lines,
+        failed,
+        top: At::new(None, ""),
+        problems: Vec::new(),
+        public_ips: HashMap::new(),
+        private_ips: HashMap::new(),
+    };
+    let enis: HashMap<&EniId, &VpcId> = gni
+        .interfaces()
+        .map(|(_, interface)| (&interface.eni_id, &interface.vpc))
+        .collect();
+    for vpc in gni.vpcs.values() {
+        checker.vpc(vpc, &enis);
+    }
+    for group in gni.security_groups.values() {
+        let at = checker.top.element(&group.id, lines);
+        checker.rules(&at, "ingress", &group.ingress);
+        checker.rules(&at, "egress", &group.egress);
+    }
+    checker.instances();
+    checker.problems
+}
+
+struct Checker<'a> {
+    gni: &'a Gni,
+    lines: &'a LineIndex,
+    failed: &'a HashSet<String>,
+    /// The parent of top-level elements.
+    top: At,
+    problems: Vec<Problem>,
+    /// Who holds each public address, for messages: the first holder met.
+    public_ips: HashMap<Ipv4Addr, String>,
+    /// Who holds each private address, per VPC (subnets of a VPC do not overlap).
+    private_ips: HashMap<(&'a VpcId, Ipv4Addr), String>,
+}
+
+impl<'a> Checker<'a> {
+    /// Reports `field id` as naming no object of its kind unless `exists`, or unless the element
+    /// defining it failed conversion (already reported).
+    fn resolve<T: GniId>(
+        &mut self,
+        at: &At,
+        field: &'static str,
+        id: &T,
+        exists: bool,
+        within: Option<String>,
+    ) {
+        self.resolve_name(at, field, id.as_str(), exists, T::KIND, within);
+    }
+
+    fn resolve_name(
+        &mut self,
+        at: &At,
+        field: &'static str,
+        id: &str,
+        exists: bool,
+        kind: &'static str,
+        within: Option<String>,
+    ) {
+        if exists || self.failed.contains(id) {
+            return;
+        }
+        let id = id.to_owned();
+        self.problems
+            .push(at.problem(ProblemKind::UnknownReference {
+                field,
+                id,
+                kind,
+                within,
+            }));
+    }
+
+    fn vpc(&mut self, vpc: &'a Vpc, enis: &HashMap<&EniId, &VpcId>) {
+        let gni = self.gni;
+        let at = self.top.element(&vpc.id, self.lines);
+        let in_vpc = || Some(format!("in vpc {}", vpc.id));
+        if let Some(set) = &vpc.dhcp_option_set {
+            let exists = gni.dhcp_option_sets.contains_key(set);
+            self.resolve(&at, "dhcpOptionSet", set, exists, None);
+        }
+        for igw in &vpc.internet_gateways {
+            let exists = gni.internet_gateways.contains_key(igw);
+            self.resolve(&at, "internetGateways", igw, exists, None);
+        }
+        for subnet in vpc.subnets.values() {
+            let at = at.element(&subnet.id, self.lines);
+            let table = &subnet.route_table;
+            let exists = vpc.route_tables.contains_key(table);
+            self.resolve(&at, "routeTable", table, exists, in_vpc());
+            if let Some(acl) = &subnet.network_acl {
+                let exists = vpc.network_acls.contains_key(acl);
+                self.resolve(&at, "networkAcl", acl, exists, in_vpc());
+            }
+            if let Some(cluster) = &subnet.cluster {
+                let exists = gni.config.clusters.contains_key(cluster);
+                let within = Some("in configuration clusters".to_owned());
+                self.resolve_name(&at, "cluster", cluster, exists, "cluster", within);
+            }
+        }
+        for table in vpc.route_tables.values() {
+            let table_at = at.element(&table.id, self.lines);
+            for route in &table.routes {
+                let at = table_at.child(format!("route {}", route.destination), None);
+                match &route.target {
+                    RouteTarget::InternetGateway(igw) => {
+                        let attached = vpc.internet_gateways.contains(igw);
+                        let within = Some(format!("attached to vpc {}", vpc.id));
+                        self.resolve(&at, "gatewayId", igw, attached, within);
+                    }
+                    RouteTarget::NatGateway(nat) => {
+                        let exists = vpc.nat_gateways.contains_key(nat);
+                        self.resolve(&at, "natGatewayId", nat, exists, in_vpc());
+                    }
+                    RouteTarget::NetworkInterface(eni) => {
+                        let exists = enis.get(eni).is_some_and(|&owner| owner == &vpc.id);
+                        self.resolve(&at, "networkInterfaceId", eni, exists, in_vpc());
+                    }
+                    RouteTarget::Local | RouteTarget::Unsupported(_) => {}
+                }
+            }
+        }
+        for nat in vpc.nat_gateways.values() {
+            let at = at.element(&nat.id, self.lines);
+            let subnet = vpc.subnets.get(&nat.subnet);
+            self.resolve(&at, "subnet", &nat.subnet, subnet.is_some(), in_vpc());
+            self.inside_subnet(&at, nat.private_ip, subnet);
+            self.hold(&at, &vpc.id, nat.private_ip, Some(nat.public_ip));
+        }
+    }
+
+    fn rules(&mut self, group: &At, direction: &str, rules: &[SecurityGroupRule]) {
+        for (k, rule) in rules.iter().enumerate() {
+            if let RulePeer::Group { id, .. } = &rule.peer {
+                let at = group.child(format!("{direction} rule {}", k + 1), None);
+                let exists = self.gni.security_groups.contains_key(id);
+                self.resolve(&at, "groupId", id, exists, None);
+            }
+        }
+    }
+
+    fn instances(&mut self) {
+        let gni = self.gni;
+        for instance in gni.instances.values() {
+            let at = self.top.element(&instance.id, self.lines);
+            let vpc = gni.vpcs.get(&instance.vpc);
+            self.resolve(&at, "vpc", &instance.vpc, vpc.is_some(), None);
+            if let Some(vpc) = vpc {
+                let exists = vpc.subnets.contains_key(&instance.subnet);
+                let within = Some(format!("in vpc {}", vpc.id));
+                self.resolve(&at, "subnet", &instance.subnet, exists, within);
+            }
+            self.groups(&at, &instance.security_groups);
+            for interface in instance.interfaces.values() {
+                let at = at.element(&interface.eni_id, self.lines);
+                self.groups(&at, &interface.security_groups);
+                // Without the instance's VPC there is nothing to hold the interface to; that is
+                // reported on the instance.
+                let Some(vpc) = vpc else { continue };
+                if interface.vpc != instance.vpc {
+                    self.problems.push(at.problem(ProblemKind::Mismatch {
+                        field: "vpc",
+                        value: interface.vpc.to_string(),
+                        expected: format!("the instance's vpc {}", instance.vpc),
+                    }));
+                    continue;
+                }
+                let subnet = vpc.subnets.get(&interface.subnet);
+                let within = Some(format!("in vpc {}", vpc.id));
+                self.resolve(&at, "subnet", &interface.subnet, subnet.is_some(), within);
+                self.inside_subnet(&at, interface.private_ip, subnet);
+                self.hold(&at, &vpc.id, interface.private_ip, interface.public_ip);
+            }
+        }
+    }
+
+    fn groups(&mut self, at: &At, groups: &[SecurityGroupId]) {
+        for group in groups {
+            let exists = self.gni.security_groups.contains_key(group);
+            self.resolve(at, "securityGroups", group, exists, None);
+        }
+    }
+
+    fn inside_subnet(&mut self, at: &At, private_ip: Ipv4Addr, subnet: Option<&Subnet>) {
+        let Some(subnet) = subnet else { return };
+        if !subnet.cidr.contains(private_ip) {
+            self.problems.push(at.problem(ProblemKind::OutsideCidr {
+                field: "privateIp",
+                value: private_ip.to_string(),
+                within: format!("subnet {}", subnet.id),
+                cidr: subnet.cidr,
+            }));
+        }
+    }
+
+    /// Claims addresses for the element at `at`, reporting any already held: two holders of
+    /// one public IP would both get its NAT rules and `eucart` route.
+    fn hold(&mut self, at: &At, vpc: &'a VpcId, private_ip: Ipv4Addr, public_ip: Option<Ipv4Addr>) {
+        if let Some(by) = claim(&mut self.private_ips, (vpc, private_ip), at) {
+            self.problems.push(at.problem(ProblemKind::InUse {
+                field: "privateIp",
+                value: private_ip.to_string(),
+                by,
+            }));
+        }
+        let Some(public_ip) = public_ip else { return };
+        if let Some(by) = claim(&mut self.public_ips, public_ip, at) {
+            self.problems.push(at.problem(ProblemKind::InUse {
+                field: "publicIp",
+                value: public_ip.to_string(),
+                by,
+            }));
+        }
+    }
+}
+
+/// Records `at` as the holder of `key`, or returns who already holds it.
+fn claim<K: Eq + Hash>(held: &mut HashMap<K, String>, key: K, at: &At) -> Option<String> {
+    match held.entry(key) {
+        Entry::Occupied(holder) => Some(holder.get().clone()),
+        Entry::Vacant(slot) => {
+            slot.insert(at.path().to_owned());
+            None
+        }
+    }
+}

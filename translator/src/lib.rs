@@ -1,0 +1,4 @@
+//! Turns Eucalyptus' global network view (GNI) into MidoNet topology, as eucanetd's VPCMIDO
+//! driver does (`reference/eucanetd.md`). So far: `gni`, which parses and checks the view.
+
+pub mod gni;

@@ -167,8 +167,8 @@ fn options() -> Options {
     Options {
         lanes: value("--lanes", 4),
         warmup: Duration::from_secs(value("--warmup-secs", 15) as u64),
-        rounds: value("--rounds", 8),
-        per_round: value("--per-round", 2000),
+        rounds: value("--rounds", 16),
+        per_round: value("--per-round", 1000),
         list_size: value("--list-size", 10_000),
         durable: args.iter().any(|a| a == "--durable"),
         watch: !args.iter().any(|a| a == "--no-watch"),
@@ -396,17 +396,21 @@ async fn main() -> anyhow::Result<()> {
             "| {measured_rounds} | {creates} | {api_rate:.0} | {raw_rate:.0} | {:.0}% |",
             100.0 * api_rate / raw_rate
         );
-        {
-            api_n += creates;
-            api_t += api_elapsed.as_secs_f64();
-            raw_n += multis;
-            raw_t += raw_elapsed.as_secs_f64();
-        }
+        api_n += creates;
+        api_t += api_elapsed.as_secs_f64();
+        raw_n += multis;
+        raw_t += raw_elapsed.as_secs_f64();
     }
     let (api_rate, raw_rate) = (api_n as f64 / api_t, raw_n as f64 / raw_t);
+    ratios.sort_by(f64::total_cmp);
     println!(
-        "| **measured** | {api_n} | **{api_rate:.0}** | **{raw_rate:.0}** | **{:.0}%** |",
+        "| **all rounds** | {api_n} | **{api_rate:.0}** | **{raw_rate:.0}** | **{:.0}%** |",
         100.0 * api_rate / raw_rate
+    );
+    // Background load hits whole rounds; the median round is the steadiest comparison.
+    println!(
+        "| **median round** | | | | **{:.0}%** |",
+        100.0 * ratios[ratios.len() / 2]
     );
 
     // Reads from the mirror, with `list_size` routers stored.

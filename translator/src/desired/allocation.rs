@@ -1,0 +1,167 @@
+//! Allocates the small integers eucanetd names and addresses things by (`reference/eucanetd.md`
+//! §2.2): a router id (`rtid`) per VPC and per NAT gateway from one pool (2 up to
+//! `MIDO_MAX_RTID`, skipping the ids whose metadata uplink would fall in `MIDO_EXTMD_CIDR`:
+//! 10744–10751 by default), and an `eniid` per interface (10 up to `MIDO_MAX_ENIID`).
+//!
+//! Stable: an owner keeps the id it had while that id is still valid, so names and addresses do
+//! not move across restarts. New owners take the lowest free id, in id order of the owners (VPCs,
+//! then NAT gateways), so the result depends on no hash order.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::RangeInclusive;
+
+use super::{Constants, TranslateError};
+use crate::gni::Gni;
+
+/// The first router id of a VPC or NAT gateway; 1 is `eucart`'s transit address.
+pub const FIRST_RTID: u32 = 2;
+/// The first ENI id (`255.0.0.10` is the first metadata source address).
+pub const FIRST_ENIID: u32 = 10;
+
+/// Router ids by VPC or NAT gateway id, ENI ids by interface name.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Allocations {
+    pub rtids: BTreeMap<String, u32>,
+    pub eniids: BTreeMap<String, u32>,
+}
+
+pub(super) fn allocate(
+    gni: &Gni,
+    previous: &Allocations,
+    constants: &Constants,
+) -> Result<Allocations, TranslateError> {
+    let reserved = reserved_rtids(constants);
+    let mut rtid_owners: Vec<String> = gni.vpcs.keys().map(|v| v.to_string()).collect();
+    rtid_owners.extend(
+        gni.vpcs
+            .values()
+            .flat_map(|v| v.nat_gateways.keys().map(|n| n.to_string())),
+    );
+    let rtids = assign(
+        &rtid_owners,
+        &previous.rtids,
+        FIRST_RTID..=constants.max_rtid,
+        |id| reserved.as_ref().is_some_and(|r| r.contains(&id)),
+    )
+    .map_err(|owner| TranslateError::RtidsExhausted {
+        owner,
+        max: constants.max_rtid,
+    })?;
+    let interfaces: Vec<String> = gni.interfaces().map(|(_, i)| i.name.to_string()).collect();
+    let eniids = assign(
+        &interfaces,
+        &previous.eniids,
+        FIRST_ENIID..=constants.max_eniid,
+        |_| false,
+    )
+    .map_err(|interface| TranslateError::EniidsExhausted {
+        interface,
+        max: constants.max_eniid,
+    })?;
+    Ok(Allocations { rtids, eniids })
+}
+
+/// The router ids whose metadata uplink (`MIDO_INTMD_CIDR` + rtid) would fall inside
+/// `MIDO_EXTMD_CIDR`; none when the networks do not overlap.
+fn reserved_rtids(constants: &Constants) -> Option<RangeInclusive<u32>> {
+    let (md, ext) = (constants.intmd_cidr, constants.extmd_cidr);
+    md.contains(ext.network()).then(|| {
+        let start = u32::from(ext.network()) - u32::from(md.network());
+        start..=start.saturating_add(ext.size().saturating_sub(1))
+    })
+}
+
+/// Gives every owner an id in `range`: its previous one when valid and not claimed by an
+/// earlier owner, else the lowest free one. Fails with the first owner left without an id.
+fn assign(
+    owners: &[String],
+    previous: &BTreeMap<String, u32>,
+    range: RangeInclusive<u32>,
+    reserved: impl Fn(u32) -> bool,
+) -> Result<BTreeMap<String, u32>, String> {
+    let mut taken = BTreeSet::new();
+    let mut out = BTreeMap::new();
+    for owner in owners {
+        if let Some(&id) = previous.get(owner) {
+            if range.contains(&id) && !reserved(id) && taken.insert(id) {
+                out.insert(owner.clone(), id);
+            }
+        }
+    }
+    // Ids only grow as new owners take them, so one cursor walks the range once.
+    let mut cursor = *range.start();
+    for owner in owners {
+        if out.contains_key(owner) {
+            continue;
+        }
+        while cursor <= *range.end() && (taken.contains(&cursor) || reserved(cursor)) {
+            cursor += 1;
+        }
+        if cursor > *range.end() {
+            return Err(owner.clone());
+        }
+        taken.insert(cursor);
+        out.insert(owner.clone(), cursor);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn owners(names: &[&str]) -> Vec<String> {
+        names.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn new_owners_take_the_lowest_free_ids_and_old_ones_keep_theirs() {
+        let previous = BTreeMap::from([("vpc-b".to_owned(), 2), ("vpc-c".to_owned(), 5)]);
+        let got = assign(
+            &owners(&["vpc-a", "vpc-b", "vpc-c", "vpc-d"]),
+            &previous,
+            2..=10,
+            |_| false,
+        )
+        .expect("room enough");
+        assert_eq!(got["vpc-b"], 2);
+        assert_eq!(got["vpc-c"], 5);
+        assert_eq!(got["vpc-a"], 3);
+        assert_eq!(got["vpc-d"], 4);
+    }
+
+    #[test]
+    fn invalid_or_clashing_previous_ids_are_reallocated() {
+        let previous = BTreeMap::from([
+            ("vpc-a".to_owned(), 7),
+            ("vpc-b".to_owned(), 7),
+            ("vpc-c".to_owned(), 99),
+            ("vpc-d".to_owned(), 4),
+        ]);
+        let got = assign(
+            &owners(&["vpc-a", "vpc-b", "vpc-c", "vpc-d"]),
+            &previous,
+            2..=10,
+            |id| id == 4,
+        )
+        .expect("room enough");
+        assert_eq!(got["vpc-a"], 7, "the first claimant keeps a shared id");
+        assert_eq!(got["vpc-b"], 2);
+        assert_eq!(got["vpc-c"], 3, "out of range");
+        assert_eq!(got["vpc-d"], 5, "reserved ids are never kept nor given");
+    }
+
+    #[test]
+    fn the_metadata_window_is_skipped_and_exhaustion_names_the_owner() {
+        let reserved = reserved_rtids(&Constants::default()).expect("the windows overlap");
+        assert_eq!(reserved, 10744..=10751);
+        let previous = BTreeMap::new();
+        let got = assign(&owners(&["a", "b"]), &previous, 10743..=10752, |id| {
+            reserved.contains(&id)
+        })
+        .expect("two free ids");
+        assert_eq!((got["a"], got["b"]), (10743, 10752));
+        let full = assign(&owners(&["a", "b", "c"]), &previous, 2..=3, |_| false);
+        assert_eq!(full, Err("c".to_owned()));
+    }
+}

@@ -1,0 +1,733 @@
+//! Computes the MidoNet topology a GNI should become (`reference/eucanetd.md` §2): a pure
+//! function, `translate`, run as an ordered table of named stages like OVN northd's pipeline.
+//!
+//! Contract of `translate`: given a checked `Gni` and the `Environment` (what the GNI does not
+//! say: MidoNet hosts, earlier id allocations, eucanetd's constants, tenant, version), it returns
+//! every object the translator owns, keyed by deterministic id (`names`), each with its `Origin`
+//! (stage, GNI owner, key), plus the allocations to persist and diagnostics for things that are
+//! not errors (an ENI whose node has no MidoNet host yet). It does no I/O and depends on no
+//! hash order: the same inputs give equal outputs. On error nothing is returned, so a bad GNI
+//! never half-applies.
+//!
+//! Not produced here: MidoNet's own `Local` routes (the server adds one per router port) and the
+//! metadata objects (`eucamdrt`, `vc_*_mdul*`, §3.2), which belong to a `metadata` stage.
+
+mod allocation;
+mod core;
+mod dhcp;
+pub mod dump;
+mod elastic_ip;
+mod interface;
+pub mod names;
+mod nat_gateway;
+mod network_acl;
+mod route_table;
+mod security_group;
+mod subnet_bridge;
+mod vpc_router;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr};
+
+use ipnetwork::Ipv4Network;
+use topology::{
+    BgpNetwork, BgpPeer, Bridge, Chain, DhcpHost, DhcpSubnet, Ip4Mac, IpAddrGroup, MacPort, Port,
+    PortGroup, Route, Router, Rule,
+};
+use uuid::Uuid;
+
+use crate::gni::{Gni, VpcId};
+
+pub use allocation::Allocations;
+
+/// The tenant eucanetd creates everything under (`VPCMIDO_TENANT`).
+pub const DEFAULT_TENANT: &str = "euca_tenant_1";
+
+/// What the translation needs besides the GNI.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Environment {
+    /// The tenant of routers, bridges, chains and port groups.
+    pub tenant: String,
+    /// The artifacts' version, a dotted quad such as `5.0.0.0`, stored in `euca_version`.
+    pub version: String,
+    /// MidoNet hosts, to bind ports to the host that has a node's (or gateway's) address.
+    pub hosts: Vec<RegisteredHost>,
+    /// The allocations in force (recovered from the store); kept where still valid.
+    pub allocations: Allocations,
+    pub constants: Constants,
+    /// VPC peering connections by id (`pcx-…`): the GNI carries none, so route-table targets
+    /// `pcx-…` resolve through this map; an unknown one is a diagnostic.
+    pub peerings: BTreeMap<String, VpcPeering>,
+}
+
+impl Environment {
+    /// An environment with eucanetd's defaults, no hosts, no allocations and no peerings.
+    pub fn new(version: &str) -> Self {
+        Environment {
+            tenant: DEFAULT_TENANT.to_owned(),
+            version: version.to_owned(),
+            hosts: Vec::new(),
+            allocations: Allocations::default(),
+            constants: Constants::default(),
+            peerings: BTreeMap::new(),
+        }
+    }
+
+    /// The host that has `address` among its addresses; the lowest id if several do.
+    fn host_with(&self, address: Ipv4Addr) -> Option<&RegisteredHost> {
+        self.hosts
+            .iter()
+            .filter(|h| h.addresses.contains(&IpAddr::V4(address)))
+            .min_by_key(|h| h.id)
+    }
+}
+
+/// A MidoNet host as the API lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegisteredHost {
+    pub id: Uuid,
+    pub name: String,
+    pub addresses: Vec<IpAddr>,
+}
+
+/// An accepted VPC peering connection: its two VPCs, either of which may route to the other.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VpcPeering {
+    pub requester: VpcId,
+    pub accepter: VpcId,
+}
+
+/// eucanetd's configuration constants (`reference/eucanetd.md` §1 "Other inputs").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Constants {
+    /// `MIDO_INTRT_CIDR`: the transit network on `eucabr`.
+    pub intrt_cidr: Ipv4Network,
+    /// `MIDO_INTMD_CIDR`: the metadata transit network.
+    pub intmd_cidr: Ipv4Network,
+    /// `MIDO_EXTMD_CIDR`: the metadata service network, accepted by interface chains.
+    pub extmd_cidr: Ipv4Network,
+    /// `MIDO_MD_CIDR`: one address per ENI (`eniid`).
+    pub md_cidr: Ipv4Network,
+    /// `MIDO_MAX_RTID`.
+    pub max_rtid: u32,
+    /// `MIDO_MAX_ENIID`.
+    pub max_eniid: u32,
+    /// `DISABLE_L2_ISOLATION`: leaves out the interface anti-spoofing rules.
+    pub disable_l2_isolation: bool,
+    /// `MIDO_ENABLE_ARPTABLE`: seeds bridge ARP and MAC tables.
+    pub enable_arptable: bool,
+}
+
+impl Default for Constants {
+    fn default() -> Self {
+        let net = |a, b, c, d, len| network(Ipv4Addr::new(a, b, c, d), len);
+        Constants {
+            intrt_cidr: net(169, 254, 0, 0, 17),
+            intmd_cidr: net(169, 254, 128, 0, 17),
+            extmd_cidr: net(169, 254, 169, 248, 29),
+            md_cidr: net(255, 0, 0, 0, 8),
+            max_rtid: 10240,
+            max_eniid: 1_048_576,
+            disable_l2_isolation: false,
+            enable_arptable: true,
+        }
+    }
+}
+
+impl Constants {
+    /// `base + offset` inside `cidr`, if it fits.
+    fn nth(cidr: Ipv4Network, offset: u32) -> Option<Ipv4Addr> {
+        (offset < cidr.size()).then(|| Ipv4Addr::from(u32::from(cidr.network()) + offset))
+    }
+
+    /// The transit address of router id `rtid` (`eucart` is rtid 1).
+    fn transit_address(&self, rtid: u32) -> Result<Ipv4Addr, TranslateError> {
+        Self::nth(self.intrt_cidr, rtid).ok_or_else(|| TranslateError::Constants {
+            reason: format!(
+                "router id {rtid} has no address in MIDO_INTRT_CIDR {}",
+                self.intrt_cidr
+            ),
+        })
+    }
+}
+
+/// The pipeline's stages, in the order they run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Stage {
+    Core,
+    VpcRouter,
+    SubnetBridge,
+    Dhcp,
+    Interface,
+    SecurityGroup,
+    ElasticIp,
+    RouteTable,
+    NatGateway,
+    NetworkAcl,
+}
+
+impl Stage {
+    pub const ALL: [Stage; 10] = [
+        Stage::Core,
+        Stage::VpcRouter,
+        Stage::SubnetBridge,
+        Stage::Dhcp,
+        Stage::Interface,
+        Stage::SecurityGroup,
+        Stage::ElasticIp,
+        Stage::RouteTable,
+        Stage::NatGateway,
+        Stage::NetworkAcl,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Stage::Core => "core",
+            Stage::VpcRouter => "vpc_router",
+            Stage::SubnetBridge => "subnet_bridge",
+            Stage::Dhcp => "dhcp",
+            Stage::Interface => "interface",
+            Stage::SecurityGroup => "security_group",
+            Stage::ElasticIp => "elastic_ip",
+            Stage::RouteTable => "route_table",
+            Stage::NatGateway => "nat_gateway",
+            Stage::NetworkAcl => "network_acl",
+        }
+    }
+
+    fn run(self, b: &mut Build) -> Result<(), TranslateError> {
+        match self {
+            Stage::Core => core::build(b),
+            Stage::VpcRouter => vpc_router::build(b),
+            Stage::SubnetBridge => subnet_bridge::build(b),
+            Stage::Dhcp => dhcp::build(b),
+            Stage::Interface => interface::build(b),
+            Stage::SecurityGroup => security_group::build(b),
+            Stage::ElasticIp => elastic_ip::build(b),
+            Stage::RouteTable => route_table::build(b),
+            Stage::NatGateway => nat_gateway::build(b),
+            Stage::NetworkAcl => network_acl::build(b),
+        }
+    }
+}
+
+impl fmt::Display for Stage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Why an object exists: the stage that made it, the GNI object it serves (`vpc-…`, `i-…`, or
+/// `configuration` for the core), and the key its id derives from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    pub stage: Stage,
+    pub gni_id: String,
+    pub key: String,
+}
+
+/// Something the translation could not do for one GNI object, without failing the whole view.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub stage: Stage,
+    pub gni_id: String,
+    pub message: String,
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}: {}", self.stage, self.gni_id, self.message)
+    }
+}
+
+/// A port with its link and binding, which MidoNet sets through their own endpoints.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DesiredPort {
+    /// `peerId`, `hostId` and `interfaceName` are left empty here: `peer` and `binding` say them.
+    pub port: Port,
+    pub peer: Option<Uuid>,
+    pub binding: Option<Binding>,
+}
+
+/// A port's host binding (`POST /hosts/{hostId}/ports`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Binding {
+    pub host_id: Uuid,
+    pub interface_name: String,
+}
+
+/// A chain and its rules, in order; each rule's `position` is its 1-based index.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DesiredChain {
+    pub chain: Chain,
+    pub rules: Vec<Rule>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DesiredIpAddrGroup {
+    pub group: IpAddrGroup,
+    pub addrs: BTreeSet<IpAddr>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DesiredPortGroup {
+    pub group: PortGroup,
+    pub ports: BTreeSet<Uuid>,
+}
+
+/// A bridge's DHCP subnet; its id is `DhcpSubnet::object_id(bridge, key)`, as the store's.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DesiredDhcpSubnet {
+    pub bridge: Uuid,
+    pub subnet: DhcpSubnet,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DesiredDhcpHost {
+    pub bridge: Uuid,
+    /// The id of the `DesiredDhcpSubnet` it belongs to.
+    pub dhcp_subnet: Uuid,
+    pub host: DhcpHost,
+}
+
+/// An entry of a bridge's ARP table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DesiredIp4Mac {
+    pub bridge: Uuid,
+    pub entry: Ip4Mac,
+}
+
+/// An entry of a bridge's MAC table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DesiredMacPort {
+    pub bridge: Uuid,
+    pub entry: MacPort,
+}
+
+/// The desired topology: every object by id, with its origin.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Desired {
+    pub routers: BTreeMap<Uuid, Router>,
+    pub bridges: BTreeMap<Uuid, Bridge>,
+    pub ports: BTreeMap<Uuid, DesiredPort>,
+    pub chains: BTreeMap<Uuid, DesiredChain>,
+    /// Translator routes only; MidoNet's per-port `Local` routes are the server's.
+    pub routes: BTreeMap<Uuid, Route>,
+    pub ip_addr_groups: BTreeMap<Uuid, DesiredIpAddrGroup>,
+    pub port_groups: BTreeMap<Uuid, DesiredPortGroup>,
+    pub dhcp_subnets: BTreeMap<Uuid, DesiredDhcpSubnet>,
+    pub dhcp_hosts: BTreeMap<Uuid, DesiredDhcpHost>,
+    pub ip4_macs: BTreeMap<Uuid, DesiredIp4Mac>,
+    pub mac_ports: BTreeMap<Uuid, DesiredMacPort>,
+    pub bgp_peers: BTreeMap<Uuid, BgpPeer>,
+    pub bgp_networks: BTreeMap<Uuid, BgpNetwork>,
+    /// The allocations this topology uses; persist them (the store recovers them too).
+    pub allocations: Allocations,
+    /// Every object above, rules included, by id.
+    pub origins: BTreeMap<Uuid, Origin>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Desired {
+    /// The key of `id`, for messages and dumps.
+    pub fn key(&self, id: Uuid) -> Option<&str> {
+        self.origins.get(&id).map(|o| o.key.as_str())
+    }
+
+    /// Every id a GNI object produced, e.g. to recompute only that owner's objects.
+    pub fn produced_by<'a>(&'a self, gni_id: &'a str) -> impl Iterator<Item = Uuid> + 'a {
+        self.origins
+            .iter()
+            .filter(move |(_, o)| o.gni_id == gni_id)
+            .map(|(id, _)| *id)
+    }
+}
+
+/// Why a GNI cannot be translated. Each message names the layer and the key.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TranslateError {
+    #[error("allocation: no free router id for {owner} in 2..={max}")]
+    RtidsExhausted { owner: String, max: u32 },
+    #[error("allocation: no free ENI id for interface {interface} in 10..={max}")]
+    EniidsExhausted { interface: String, max: u32 },
+    #[error("core: euca_version {version:?} is not a dotted four-part version")]
+    Version { version: String },
+    #[error("constants: {reason}")]
+    Constants { reason: String },
+    /// A reference the GNI parser checks; only a hand-built `Gni` can fail it.
+    #[error("{layer} {id}: {reason}")]
+    Reference {
+        layer: &'static str,
+        id: String,
+        reason: String,
+    },
+    #[error("route table {table}: route {destination}: {reason}")]
+    Route {
+        table: String,
+        destination: Ipv4Network,
+        reason: String,
+    },
+    /// Two objects derived the same key: a translator bug or a GNI naming one thing twice.
+    #[error("{stage} {gni_id}: object {key} is already made by {first_stage} {first_gni_id}")]
+    DuplicateKey {
+        stage: Stage,
+        gni_id: String,
+        key: String,
+        first_stage: Stage,
+        first_gni_id: String,
+    },
+}
+
+/// Translates `gni` into the desired topology; see the module's contract.
+pub fn translate(gni: &Gni, env: &Environment) -> Result<Desired, TranslateError> {
+    let allocations = allocation::allocate(gni, &env.allocations, &env.constants)?;
+    let mut b = Build {
+        gni,
+        env,
+        stage: Stage::Core,
+        out: Desired {
+            allocations,
+            ..Desired::default()
+        },
+    };
+    for stage in Stage::ALL {
+        b.stage = stage;
+        stage.run(&mut b)?;
+    }
+    Ok(b.out)
+}
+
+/// The state stages share: the inputs, the running stage, and the topology built so far.
+/// Stages add objects through its methods, which derive ids and record origins.
+struct Build<'a> {
+    gni: &'a Gni,
+    env: &'a Environment,
+    stage: Stage,
+    out: Desired,
+}
+
+impl Build<'_> {
+    fn tenant(&self) -> &str {
+        &self.env.tenant
+    }
+
+    fn rtid(&self, owner: &str) -> Result<u32, TranslateError> {
+        self.out
+            .allocations
+            .rtids
+            .get(owner)
+            .copied()
+            .ok_or_else(|| TranslateError::Reference {
+                layer: "allocation",
+                id: owner.to_owned(),
+                reason: "has no router id".to_owned(),
+            })
+    }
+
+    fn diagnose(&mut self, owner: &str, message: String) {
+        self.out.diagnostics.push(Diagnostic {
+            stage: self.stage,
+            gni_id: owner.to_owned(),
+            message,
+        });
+    }
+
+    /// Records an object of key `key` made for `owner` and returns its id.
+    fn record(&mut self, key: String, owner: &str) -> Result<Uuid, TranslateError> {
+        let id = names::object_id(&key);
+        self.record_as(id, key, owner)?;
+        Ok(id)
+    }
+
+    /// Records an object whose id MidoNet derives itself (DHCP subnets) under `key`.
+    fn record_as(&mut self, id: Uuid, key: String, owner: &str) -> Result<(), TranslateError> {
+        if let Some(first) = self.out.origins.get(&id) {
+            return Err(TranslateError::DuplicateKey {
+                stage: self.stage,
+                gni_id: owner.to_owned(),
+                key,
+                first_stage: first.stage,
+                first_gni_id: first.gni_id.clone(),
+            });
+        }
+        self.out.origins.insert(
+            id,
+            Origin {
+                stage: self.stage,
+                gni_id: owner.to_owned(),
+                key,
+            },
+        );
+        Ok(())
+    }
+
+    fn key_of(&self, id: Uuid) -> String {
+        self.out.key(id).unwrap_or_default().to_owned()
+    }
+
+    fn router(&mut self, name: &str, owner: &str) -> Result<Uuid, TranslateError> {
+        let id = self.record(name.to_owned(), owner)?;
+        let router = Router::named(id, name, self.tenant());
+        self.out.routers.insert(id, router);
+        Ok(id)
+    }
+
+    fn bridge(&mut self, name: &str, owner: &str) -> Result<Uuid, TranslateError> {
+        let id = self.record(name.to_owned(), owner)?;
+        let bridge = Bridge::named(id, name, self.tenant());
+        self.out.bridges.insert(id, bridge);
+        Ok(id)
+    }
+
+    fn chain(&mut self, name: &str, owner: &str) -> Result<Uuid, TranslateError> {
+        let id = self.record(name.to_owned(), owner)?;
+        let chain = Chain {
+            id,
+            tenant_id: Some(self.tenant().to_owned()),
+            name: Some(name.to_owned()),
+        };
+        self.out.chains.insert(
+            id,
+            DesiredChain {
+                chain,
+                rules: Vec::new(),
+            },
+        );
+        Ok(id)
+    }
+
+    /// Appends `rule` to `chain` under key `<chain name>/<role>`; fills id, chain, position and
+    /// MidoNet's defaults, so the rule compares equal to what the API returns.
+    fn rule(
+        &mut self,
+        chain: Uuid,
+        role: &str,
+        owner: &str,
+        mut rule: Rule,
+    ) -> Result<Uuid, TranslateError> {
+        let key = format!("{}/{role}", self.key_of(chain));
+        let id = self.record(key.clone(), owner)?;
+        let Some(target) = self.out.chains.get_mut(&chain) else {
+            return Err(TranslateError::Reference {
+                layer: "rule",
+                id: key,
+                reason: "its chain is not made by an earlier stage".to_owned(),
+            });
+        };
+        rule.id = id;
+        rule.chain_id = Some(chain);
+        rule.position = u32::try_from(target.rules.len() + 1).unwrap_or(u32::MAX);
+        rule.normalize();
+        target.rules.push(rule);
+        Ok(id)
+    }
+
+    fn ip_addr_group(
+        &mut self,
+        name: &str,
+        owner: &str,
+        addrs: impl IntoIterator<Item = IpAddr>,
+    ) -> Result<Uuid, TranslateError> {
+        let id = self.record(name.to_owned(), owner)?;
+        let group = IpAddrGroup {
+            id,
+            name: Some(name.to_owned()),
+        };
+        let addrs = addrs.into_iter().collect();
+        self.out
+            .ip_addr_groups
+            .insert(id, DesiredIpAddrGroup { group, addrs });
+        Ok(id)
+    }
+
+    /// Adds `addr` to a group an earlier stage made.
+    fn add_to_group(&mut self, group: Uuid, addr: IpAddr) -> Result<(), TranslateError> {
+        match self.out.ip_addr_groups.get_mut(&group) {
+            Some(g) => {
+                g.addrs.insert(addr);
+                Ok(())
+            }
+            None => Err(TranslateError::Reference {
+                layer: "ip address group",
+                id: group.to_string(),
+                reason: format!("{addr} is added before the group is made"),
+            }),
+        }
+    }
+
+    /// A router port `address` in `network`, with a MAC derived from its id unless given (so the
+    /// MAC, which bridge ARP entries name, is known before the port exists).
+    fn router_port(
+        &mut self,
+        key: String,
+        owner: &str,
+        router: Uuid,
+        address: Ipv4Addr,
+        network: Ipv4Network,
+        mac: Option<String>,
+    ) -> Result<Uuid, TranslateError> {
+        let id = self.record(key, owner)?;
+        let mut port = Port::router_port(id, router, address, network.network(), network.prefix());
+        port.port_mac = Some(mac.unwrap_or_else(|| Port::generated_mac(id)));
+        self.out.ports.insert(
+            id,
+            DesiredPort {
+                port,
+                peer: None,
+                binding: None,
+            },
+        );
+        Ok(id)
+    }
+
+    fn bridge_port(
+        &mut self,
+        key: String,
+        owner: &str,
+        bridge: Uuid,
+    ) -> Result<Uuid, TranslateError> {
+        let id = self.record(key, owner)?;
+        self.out.ports.insert(
+            id,
+            DesiredPort {
+                port: Port::bridge_port(id, bridge),
+                peer: None,
+                binding: None,
+            },
+        );
+        Ok(id)
+    }
+
+    /// Links two ports made by this build.
+    fn link(&mut self, a: Uuid, b: Uuid) {
+        for (port, peer) in [(a, b), (b, a)] {
+            if let Some(p) = self.out.ports.get_mut(&port) {
+                p.peer = Some(peer);
+            }
+        }
+    }
+
+    fn port_mut(&mut self, id: Uuid) -> Option<&mut Port> {
+        self.out.ports.get_mut(&id).map(|p| &mut p.port)
+    }
+
+    /// A `Normal` route on `router` from `src` to `dst` out of `port`, via `gateway` if given.
+    #[allow(clippy::too_many_arguments)]
+    fn route(
+        &mut self,
+        owner: &str,
+        router: Uuid,
+        src: Ipv4Network,
+        dst: Ipv4Network,
+        port: Uuid,
+        gateway: Option<Ipv4Addr>,
+        weight: i32,
+    ) -> Result<Uuid, TranslateError> {
+        let key = names::route(&self.key_of(router), src, dst, &self.key_of(port), gateway);
+        let id = self.record(key, owner)?;
+        self.out.routes.insert(
+            id,
+            Route {
+                id,
+                router_id: Some(router),
+                src_network_addr: src.network(),
+                src_network_length: src.prefix(),
+                dst_network_addr: dst.network(),
+                dst_network_length: dst.prefix(),
+                next_hop_port: Some(port),
+                next_hop_gateway: gateway,
+                weight,
+                route_type: topology::RouteType::Normal,
+                attributes: None,
+                learned: false,
+            },
+        );
+        Ok(id)
+    }
+}
+
+/// `addr/len`; `len` is at most 32 at every call, so the /32 fallback is never taken.
+fn network(addr: Ipv4Addr, len: u8) -> Ipv4Network {
+    Ipv4Network::new(addr, len).unwrap_or_else(|_| Ipv4Network::from(addr))
+}
+
+/// `0.0.0.0/0`.
+fn any_network() -> Ipv4Network {
+    network(Ipv4Addr::UNSPECIFIED, 0)
+}
+
+/// `addr/32`.
+fn host_network(addr: Ipv4Addr) -> Ipv4Network {
+    Ipv4Network::from(addr)
+}
+
+/// The `offset`-th address of `cidr` (`.1` is offset 1), if inside it.
+fn nth_address(cidr: Ipv4Network, offset: u32) -> Option<Ipv4Addr> {
+    Constants::nth(cidr, offset)
+}
+
+/// The owner of objects every cloud has (the core), for origins and diagnostics.
+const CONFIGURATION: &str = "configuration";
+
+/// Ethertypes rules match on.
+const ETH_IPV4: i32 = 0x0800;
+const ETH_ARP: i32 = 0x0806;
+
+/// Condition builders, so stages read like the rule lists of `reference/eucanetd.md`.
+trait ConditionExt: Sized {
+    fn src(self, net: Ipv4Network, invert: bool) -> Self;
+    fn dst(self, net: Ipv4Network, invert: bool) -> Self;
+    fn dl_type(self, ethertype: i32, invert: bool) -> Self;
+}
+
+impl ConditionExt for topology::Condition {
+    fn src(mut self, net: Ipv4Network, invert: bool) -> Self {
+        self.nw_src_address = Some(net.network());
+        self.nw_src_length = Some(net.prefix());
+        self.inv_nw_src = invert;
+        self
+    }
+
+    fn dst(mut self, net: Ipv4Network, invert: bool) -> Self {
+        self.nw_dst_address = Some(net.network());
+        self.nw_dst_length = Some(net.prefix());
+        self.inv_nw_dst = invert;
+        self
+    }
+
+    fn dl_type(mut self, ethertype: i32, invert: bool) -> Self {
+        self.dl_type = Some(ethertype);
+        self.inv_dl_type = invert;
+        self
+    }
+}
+
+/// A rule of `rule_type` on `condition`; `Build::rule` gives it its id and place.
+fn plain_rule(rule_type: topology::RuleType, condition: topology::Condition) -> Rule {
+    Rule::new(Uuid::nil(), rule_type, condition)
+}
+
+/// A jump to the chain named `target`.
+fn jump_rule(target: &str, condition: topology::Condition) -> Rule {
+    let mut rule = plain_rule(topology::RuleType::Jump, condition);
+    rule.jump_chain_id = Some(names::object_id(target));
+    rule.jump_chain_name = Some(target.to_owned());
+    rule
+}
+
+/// A NAT rule rewriting to `targets`, then doing `then`.
+fn nat_rule(
+    rule_type: topology::RuleType,
+    condition: topology::Condition,
+    targets: Option<Vec<topology::NatTarget>>,
+    then: topology::FlowAction,
+) -> Rule {
+    let mut rule = plain_rule(rule_type, condition);
+    rule.nat_targets = targets;
+    rule.flow_action = Some(then);
+    rule
+}

@@ -1,15 +1,13 @@
 //! Turns stored objects into API representations: server-owned fields removed, and the `uri`
 //! and link fields MidoNet clients navigate by (`ports`, `routes`, `rules`, `peer`, ...) added.
 
+use std::fmt;
+
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value};
 use topology::Class;
 
 use crate::http::Base;
-
-fn id_of(v: &Value, field: &str) -> Option<String> {
-    v.get(field).and_then(Value::as_str).map(str::to_string)
-}
 
 /// The collection segment of a top-level class.
 pub fn collection(class: Class) -> &'static str {
@@ -36,36 +34,67 @@ pub fn object_uri(base: &Base, class: Class, id: &str) -> String {
     base.uri(&format!("/{}/{id}", collection(class)))
 }
 
+/// A link field's URI, written when serialized instead of built as a string first (a list of
+/// ten thousand objects has tens of thousands of links).
+#[derive(Clone, Copy)]
+enum Uri<'a> {
+    /// `<base>/<collection>/<id><suffix>`.
+    Object(&'a Base, Class, &'a str, &'static str),
+    /// `<base>/hosts/<host>/ports/<port>`: a port's binding.
+    Binding(&'a Base, &'a str, &'a str),
+}
+
+impl fmt::Display for Uri<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Uri::Object(base, class, id, suffix) => {
+                write!(f, "{}/{}/{id}{suffix}", base.0, collection(class))
+            }
+            Uri::Binding(base, host, port) => write!(f, "{}/hosts/{host}/ports/{port}", base.0),
+        }
+    }
+}
+
+impl Serialize for Uri<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
 /// The `uri` and link fields of a stored object of a top-level class, MidoNet's names.
-fn links(base: &Base, class: Class, stored: &Value) -> Vec<(&'static str, String)> {
+fn links<'a>(base: &'a Base, class: Class, stored: &'a Value) -> Vec<(&'static str, Uri<'a>)> {
     let Some(id) = stored.get("id").and_then(Value::as_str) else {
         return Vec::new();
     };
-    let me = object_uri(base, class, id);
-    let link = |path: &str| Some(format!("{me}/{path}"));
-    let to = |c: Class, field: &str| id_of(stored, field).map(|t| object_uri(base, c, &t));
-    let mut links: Vec<(&'static str, Option<String>)> = Vec::with_capacity(12);
+    let link = |suffix: &'static str| Some(Uri::Object(base, class, id, suffix));
+    let to = |c: Class, field: &str| {
+        stored
+            .get(field)
+            .and_then(Value::as_str)
+            .map(|t| Uri::Object(base, c, t, ""))
+    };
+    let mut links: Vec<(&'static str, Option<Uri<'a>>)> = Vec::with_capacity(12);
     match class {
         Class::Router => links.extend([
-            ("ports", link("ports")),
-            ("peerPorts", link("peer_ports")),
-            ("routes", link("routes")),
-            ("bgpPeers", link("bgp_peers")),
-            ("bgpNetworks", link("bgp_networks")),
+            ("ports", link("/ports")),
+            ("peerPorts", link("/peer_ports")),
+            ("routes", link("/routes")),
+            ("bgpPeers", link("/bgp_peers")),
+            ("bgpNetworks", link("/bgp_networks")),
             ("inboundFilter", to(Class::Chain, "inboundFilterId")),
             ("outboundFilter", to(Class::Chain, "outboundFilterId")),
         ]),
         Class::Network => links.extend([
-            ("ports", link("ports")),
-            ("peerPorts", link("peer_ports")),
-            ("macTable", link("mac_table")),
-            ("arpTable", link("arp_table")),
-            ("dhcpSubnets", link("dhcp")),
-            ("macPortTemplate", link("mac_table/{macAddress}_{portId}")),
-            ("vlanMacTableTemplate", link("vlans/{vlanId}/mac_table")),
+            ("ports", link("/ports")),
+            ("peerPorts", link("/peer_ports")),
+            ("macTable", link("/mac_table")),
+            ("arpTable", link("/arp_table")),
+            ("dhcpSubnets", link("/dhcp")),
+            ("macPortTemplate", link("/mac_table/{macAddress}_{portId}")),
+            ("vlanMacTableTemplate", link("/vlans/{vlanId}/mac_table")),
             (
                 "vlanMacPortTemplate",
-                link("vlans/{vlanId}/mac_table/{macAddress}_{portId}"),
+                link("/vlans/{vlanId}/mac_table/{macAddress}_{portId}"),
             ),
             ("inboundFilter", to(Class::Chain, "inboundFilterId")),
             ("outboundFilter", to(Class::Chain, "outboundFilterId")),
@@ -75,12 +104,14 @@ fn links(base: &Base, class: Class, stored: &Value) -> Vec<(&'static str, String
                 Some("Router") => Class::Router,
                 _ => Class::Network,
             };
-            let binding =
-                id_of(stored, "hostId").map(|h| base.uri(&format!("/hosts/{h}/ports/{id}")));
+            let binding = stored
+                .get("hostId")
+                .and_then(Value::as_str)
+                .map(|h| Uri::Binding(base, h, id));
             links.extend([
                 ("device", to(device, "deviceId")),
-                ("link", link("link")),
-                ("portGroups", link("port_groups")),
+                ("link", link("/link")),
+                ("portGroups", link("/port_groups")),
                 ("peer", to(Class::Port, "peerId")),
                 ("host", to(Class::Host, "hostId")),
                 ("hostInterfacePort", binding),
@@ -88,21 +119,24 @@ fn links(base: &Base, class: Class, stored: &Value) -> Vec<(&'static str, String
                 ("outboundFilter", to(Class::Chain, "outboundFilterId")),
             ]);
         }
-        Class::Chain => links.push(("rules", link("rules"))),
+        Class::Chain => links.push(("rules", link("/rules"))),
         Class::Rule => links.push(("chain", to(Class::Chain, "chainId"))),
         Class::Route => links.push(("router", to(Class::Router, "routerId"))),
-        Class::IpAddrGroup => links.push(("addrs", link("ip_addrs"))),
-        Class::PortGroup => links.push(("ports", link("ports"))),
-        Class::Host => links.extend([("interfaces", link("interfaces")), ("ports", link("ports"))]),
-        Class::TunnelZone => links.push(("hosts", link("hosts"))),
+        Class::IpAddrGroup => links.push(("addrs", link("/ip_addrs"))),
+        Class::PortGroup => links.push(("ports", link("/ports"))),
+        Class::Host => links.extend([
+            ("interfaces", link("/interfaces")),
+            ("ports", link("/ports")),
+        ]),
+        Class::TunnelZone => links.push(("hosts", link("/hosts"))),
         Class::BgpPeer | Class::BgpNetwork => links.push(("router", to(Class::Router, "routerId"))),
         Class::Dhcp | Class::SystemState => {}
     }
-    let mut out: Vec<(&'static str, String)> = links
+    let mut out: Vec<(&'static str, Uri<'a>)> = links
         .into_iter()
         .filter_map(|(k, v)| Some((k, v?)))
         .collect();
-    out.push(("uri", me));
+    out.push(("uri", Uri::Object(base, class, id, "")));
     out
 }
 
@@ -140,7 +174,7 @@ pub fn render(base: &Base, class: Class, stored: &Value) -> Value {
         out.remove(*f);
     }
     for (k, v) in links(base, class, stored) {
-        out.insert(k.to_string(), Value::String(v));
+        out.insert(k.to_string(), Value::String(v.to_string()));
     }
     Value::Object(out)
 }

@@ -16,6 +16,9 @@ pub enum ClientError {
         violations: Vec<(String, String)>,
         method: String,
         url: String,
+        /// The answer's body as the server sent it (lossy UTF-8): `midonet-cli` prints it
+        /// verbatim, as MidoNet's own CLI does.
+        body: String,
     },
     /// No answer: connection refused, DNS failure, timeout, or the connection dropped mid-answer.
     #[error("cannot reach the MidoNet API at {url}: {}", root_cause(.source))]
@@ -110,6 +113,15 @@ impl ClientError {
             violations,
             method: method.to_string(),
             url: url.to_string(),
+            body: String::from_utf8_lossy(body).into_owned(),
+        }
+    }
+
+    /// The body of a server refusal exactly as it was sent (empty for other errors).
+    pub fn body(&self) -> &str {
+        match self {
+            ClientError::Api { body, .. } => body,
+            _ => "",
         }
     }
 }

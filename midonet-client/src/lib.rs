@@ -28,6 +28,8 @@
 //!   MAC and ARP table entries, system state, tenants.
 //! - Our gateway's extension [`MidonetClient::register_host`], when the root advertises
 //!   `adminHosts`.
+//! - [`login`] for a MidoNet that checks credentials: the token goes into the
+//!   `reqwest::Client` given to [`MidonetClient::connect_with`] as [`AUTH_TOKEN_HEADER`].
 //! - The REST core, for anything else: [`MidonetClient::get`], [`MidonetClient::list`],
 //!   [`MidonetClient::create`], [`MidonetClient::update`], [`MidonetClient::delete`].
 //!
@@ -59,6 +61,7 @@ mod devices;
 mod dhcp;
 mod error;
 mod kind;
+mod login;
 pub use topology::media;
 mod members;
 mod rest;
@@ -69,6 +72,7 @@ mod tables;
 pub use dhcp::{BadSubnetKey, SubnetKey};
 pub use error::ClientError;
 pub use kind::Kind;
+pub use login::{login, AUTH_TOKEN_HEADER};
 pub use media::Media;
 pub use rest::MidonetClient;
 pub use root::{Root, ADMIN_HOSTS, BATCH, CHANGES};

@@ -156,8 +156,16 @@ impl MidonetClient {
         Ok(())
     }
 
-    /// POSTs `body` with `content_type`; returns the absolute `Location`, if any.
-    pub(crate) async fn post<B: Serialize + ?Sized>(
+    /// GETs `uri` with `accept` and returns the body as the server sent it, for callers that
+    /// keep the server's key order or print it verbatim (`midonet-cli`).
+    pub async fn get_body(&self, uri: &str, accept: &str) -> Result<Vec<u8>, ClientError> {
+        let answer = self.send(Method::GET, uri, Some(accept), None).await?;
+        Ok(answer.body)
+    }
+
+    /// POSTs `body` with `content_type`; returns the absolute `Location`, if any. The low-level
+    /// form of [`MidonetClient::create`], for callers that read the new object themselves.
+    pub async fn post<B: Serialize + ?Sized>(
         &self,
         uri: &str,
         content_type: &'static str,

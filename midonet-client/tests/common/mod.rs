@@ -4,58 +4,31 @@
 
 #![allow(dead_code)]
 
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use api_gateway::StoreConfig;
 use midonet_client::MidonetClient;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
 
-/// A running gateway; stops when dropped.
+/// A running gateway over a fresh embedded store; stops when dropped.
 pub struct Gateway {
     pub url: String,
-    stop: Option<oneshot::Sender<()>>,
+    _served: api_gateway::testing::LocalGateway,
     _dir: tempfile::TempDir,
-}
-
-impl Drop for Gateway {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-    }
 }
 
 impl Gateway {
     pub async fn start() -> Gateway {
         let dir = tempfile::tempdir().unwrap();
-        let store = api_gateway::open_store(&StoreConfig::Embedded {
+        let served = api_gateway::testing::LocalGateway::start(&StoreConfig::Embedded {
             dir: dir.path().to_path_buf(),
         })
         .await
-        .expect("open embedded store");
-        let (stop_tx, stop_rx) = oneshot::channel();
-        let (addr_tx, addr_rx) = oneshot::channel::<SocketAddr>();
-        tokio::spawn(async move {
-            api_gateway::serve(
-                store,
-                "127.0.0.1:0".parse().unwrap(),
-                |a| {
-                    let _ = addr_tx.send(a);
-                },
-                async {
-                    let _ = stop_rx.await;
-                },
-            )
-            .await
-            .expect("serve");
-        });
-        let addr = addr_rx.await.expect("gateway bound");
+        .expect("start gateway");
         Gateway {
-            url: format!("http://{addr}{}", api_gateway::API_ROOT),
-            stop: Some(stop_tx),
+            url: served.url.clone(),
+            _served: served,
             _dir: dir,
         }
     }

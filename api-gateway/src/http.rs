@@ -124,6 +124,15 @@ fn strip_nulls(v: &mut Value) {
 }
 
 impl Body {
+    /// A body given as JSON inside another request (an operation of a batch): plain JSON, no
+    /// content type to check.
+    pub fn from_json(value: &Value) -> Body {
+        Body {
+            content_type: None,
+            bytes: Bytes::from(value.to_string()),
+        }
+    }
+
     /// Checks the content type against `names` and parses the body as `T`.
     pub fn parse<T: DeserializeOwned>(&self, names: &[&str]) -> ApiResult<T> {
         self.parse_with(names, |_| {})
@@ -196,6 +205,16 @@ pub fn typed<T: DeserializeOwned>(value: &mut Value) -> ApiResult<T> {
         if converted.is_none() {
             let path = err.path().to_string();
             let inner = err.into_inner().to_string();
+            // serde reports a missing field at its parent: name the field itself, as
+            // MidoNet's `@NotNull` violations do.
+            if let Some(field) = missing_field(&inner) {
+                let property = if path == "." {
+                    field.to_string()
+                } else {
+                    format!("{path}.{field}")
+                };
+                return Err(ApiError::violation(&property, "may not be null"));
+            }
             return Err(if path == "." {
                 ApiError::bad_request(format!("invalid body: {inner}"))
             } else {
@@ -203,6 +222,11 @@ pub fn typed<T: DeserializeOwned>(value: &mut Value) -> ApiResult<T> {
             });
         }
     }
+}
+
+/// The field named by serde's "missing field `x`" message.
+fn missing_field(message: &str) -> Option<&str> {
+    message.strip_prefix("missing field `")?.split('`').next()
 }
 
 /// The URI prefix links are built from: scheme, the `Host` the client used, and `/midonet-api`.
@@ -298,6 +322,19 @@ mod tests {
         assert_eq!(
             c.negotiate(&["Router"], false).unwrap_err().status,
             StatusCode::NOT_ACCEPTABLE
+        );
+    }
+
+    #[test]
+    fn a_missing_required_field_is_a_violation_of_that_field() {
+        let body = Body {
+            content_type: None,
+            bytes: Bytes::from_static(br#"{"dstNetworkAddr": "10.0.0.0", "dstNetworkLength": 8}"#),
+        };
+        let err = body.parse::<topology::Route>(&["Route"]).unwrap_err();
+        assert_eq!(
+            err.violations,
+            vec![("type".to_string(), "may not be null".to_string())]
         );
     }
 

@@ -251,6 +251,16 @@ pub const ENDPOINTS: &[(&str, &str, &str)] = &[
         "/admin/hosts",
         "Extension: register or refresh a host and its interfaces",
     ),
+    (
+        "post",
+        "/batch",
+        "Extension: apply a list of writes in order, atomically (split into atomic chunks under the store's multi limit)",
+    ),
+    (
+        "get",
+        "/changes",
+        "Extension: objects changed since ?since=<revision> (410 Gone: read everything), ?limit= bounds the answer",
+    ),
     ("get", "/tunnel_zones", "List tunnel zones"),
     ("post", "/tunnel_zones", "Create a tunnel zone"),
     ("get", "/tunnel_zones/{id}", "Show a tunnel zone"),

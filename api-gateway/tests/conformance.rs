@@ -57,6 +57,12 @@ conformance!(
     system_state_and_tenants,
     routers_speak_bgp,
     openapi_lists_every_served_endpoint,
+    batch_creates_across_resources_in_one_transaction,
+    batch_with_an_invalid_fifth_operation_applies_nothing,
+    batch_links_binds_and_adds_members,
+    batch_over_one_multi_is_split_and_all_applied,
+    changes_report_creates_updates_and_deletions_since_a_revision,
+    changes_are_paged_by_limit_and_refuse_unknown_revisions,
 );
 
 async fn root_resource_advertises_collections_templates_and_version(gw: &Gateway) {
@@ -1134,4 +1140,257 @@ async fn openapi_lists_every_served_endpoint(gw: &Gateway) {
             );
         }
     }
+}
+
+/// A fixed id for objects a batch creates and later operations refer to.
+fn id(n: u32) -> String {
+    format!("00000000-0000-4000-8000-{n:012}")
+}
+
+async fn batch(gw: &Gateway, operations: Value) -> common::Answer {
+    gw.call(
+        Method::POST,
+        "/batch",
+        Some(&json!({ "operations": operations })),
+    )
+    .await
+}
+
+async fn batch_creates_across_resources_in_one_transaction(gw: &Gateway) {
+    let root = gw.get("/").await;
+    assert!(root["batch"].as_str().unwrap().ends_with("/batch"));
+    let (r, b, c) = (id(1), id(2), id(3));
+    let a = batch(
+        gw,
+        json!([
+            {"op": "create", "path": "/routers", "body": {"id": r, "name": "eucart"}},
+            {"op": "create", "path": "/bridges", "body": {"id": b, "name": "vb"}},
+            {"op": "create", "path": format!("/routers/{r}/ports"), "body": {"id": id(4), "portAddress": "10.0.0.1", "networkAddress": "10.0.0.0", "networkLength": 24}},
+            {"op": "create", "path": format!("/bridges/{b}/ports"), "body": {"id": id(5)}},
+            {"op": "create", "path": "/chains", "body": {"id": c, "name": "sg"}},
+            {"op": "create", "path": format!("/chains/{c}/rules"), "body": {"type": "accept", "nwProto": 6}},
+            {"op": "create", "path": format!("/chains/{c}/rules"), "body": {"type": "drop", "position": 1}},
+            {"op": "create", "path": format!("/bridges/{b}/dhcp"), "body": {"subnetPrefix": "10.0.0.0", "subnetLength": 24, "defaultGateway": "10.0.0.1"}},
+            {"op": "create", "path": format!("/bridges/{b}/dhcp/10.0.0.0_24/hosts"), "body": {"macAddr": "02:00:00:00:00:01", "ipAddr": "10.0.0.5"}},
+            {"op": "update", "path": format!("/routers/{r}"), "body": {"name": "renamed"}},
+        ]),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    assert_eq!(a.body["transactions"], 1);
+    let results = a.body["results"].as_array().unwrap();
+    assert_eq!(results.len(), 10);
+    assert_eq!(results[0]["status"], 201);
+    assert!(results[0]["location"].as_str().unwrap().ends_with(&r));
+    assert_eq!(results[9], json!({"status": 204}));
+    assert_eq!(gw.get(&format!("/routers/{r}")).await["name"], "renamed");
+    assert_eq!(gw.get(&format!("/routers/{r}/ports")).await[0]["id"], id(4));
+    assert_eq!(gw.get(&format!("/bridges/{b}/ports")).await[0]["id"], id(5));
+    let rules = gw.get(&format!("/chains/{c}/rules")).await;
+    assert_eq!(
+        (rules[0]["type"].as_str(), rules[1]["type"].as_str()),
+        (Some("drop"), Some("accept"))
+    );
+    let hosts = gw
+        .get(&format!("/bridges/{b}/dhcp/10.0.0.0_24/hosts"))
+        .await;
+    assert_eq!(hosts[0]["ipAddr"], "10.0.0.5");
+}
+
+async fn batch_with_an_invalid_fifth_operation_applies_nothing(gw: &Gateway) {
+    let before = gw.snapshot().await;
+    let a = batch(
+        gw,
+        json!([
+            {"op": "create", "path": "/routers", "body": {"id": id(11), "name": "r"}},
+            {"op": "create", "path": "/bridges", "body": {"id": id(12), "name": "b"}},
+            {"op": "create", "path": "/chains", "body": {"id": id(13), "name": "c"}},
+            {"op": "create", "path": format!("/bridges/{}/ports", id(12)), "body": {"id": id(14)}},
+            {"op": "create", "path": format!("/routers/{}/ports", id(11)), "body": {"portAddress": "10.0.0.300"}},
+            {"op": "create", "path": "/port_groups", "body": {"name": "pg"}},
+        ]),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST, "{}", a.body);
+    assert_eq!(a.body["operation"], 4);
+    assert_eq!(a.body["applied"], 0);
+    assert_eq!(a.body["code"], 400);
+    assert_eq!(a.body["violations"][0]["property"], "portAddress");
+    assert_eq!(
+        gw.snapshot().await,
+        before,
+        "a refused batch wrote something"
+    );
+    gw.refused(
+        Method::GET,
+        &format!("/routers/{}", id(11)),
+        None,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    let a = batch(gw, json!([{"op": "delete", "path": "/routers/not-an-id"}])).await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND, "{}", a.body);
+    let a = batch(gw, json!([{"op": "update", "path": "/rules/x"}])).await;
+    assert_eq!(a.status, StatusCode::METHOD_NOT_ALLOWED, "{}", a.body);
+}
+
+async fn batch_links_binds_and_adds_members(gw: &Gateway) {
+    let h = register_host(gw, "node1").await;
+    let (r, b, rp, bp, vm, tz, pg) = (id(21), id(22), id(23), id(24), id(25), id(26), id(27));
+    let a = batch(
+        gw,
+        json!([
+            {"op": "create", "path": "/routers", "body": {"id": r, "name": "r"}},
+            {"op": "create", "path": "/bridges", "body": {"id": b, "name": "b"}},
+            {"op": "create", "path": format!("/routers/{r}/ports"), "body": {"id": rp, "portAddress": "10.0.0.1", "networkAddress": "10.0.0.0", "networkLength": 24}},
+            {"op": "create", "path": format!("/bridges/{b}/ports"), "body": {"id": bp}},
+            {"op": "create", "path": format!("/ports/{rp}/link"), "body": {"peerId": bp}},
+            {"op": "create", "path": format!("/bridges/{b}/ports"), "body": {"id": vm}},
+            {"op": "create", "path": "/tunnel_zones", "body": {"id": tz, "name": "tz", "type": "gre"}},
+            {"op": "create", "path": format!("/tunnel_zones/{tz}/hosts"), "body": {"hostId": h, "ipAddress": "10.111.1.11"}},
+            {"op": "create", "path": format!("/hosts/{h}/ports"), "body": {"portId": vm, "interfaceName": "vn_i-1"}},
+            {"op": "create", "path": "/port_groups", "body": {"id": pg, "name": "pg"}},
+            {"op": "create", "path": format!("/port_groups/{pg}/ports"), "body": {"portId": vm}},
+        ]),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    assert_eq!(gw.get(&format!("/ports/{bp}")).await["peerId"], rp);
+    assert_eq!(gw.get(&format!("/ports/{vm}")).await["hostId"], h);
+    assert_eq!(
+        gw.get(&format!("/port_groups/{pg}/ports")).await[0]["portId"],
+        vm
+    );
+    let a = batch(
+        gw,
+        json!([
+            {"op": "delete", "path": format!("/port_groups/{pg}/ports/{vm}")},
+            {"op": "delete", "path": format!("/hosts/{h}/ports/{vm}")},
+            {"op": "delete", "path": format!("/ports/{rp}/link")},
+        ]),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    assert!(gw.get(&format!("/ports/{bp}")).await["peerId"].is_null());
+    assert!(gw.get(&format!("/ports/{vm}")).await["hostId"].is_null());
+}
+
+async fn batch_over_one_multi_is_split_and_all_applied(gw: &Gateway) {
+    let chains = 20;
+    let per_chain = 150;
+    let mut ops: Vec<Value> = (0..chains)
+        .map(|c| json!({"op": "create", "path": "/chains", "body": {"id": id(1000 + c), "name": format!("sg_ingress_{c}")}}))
+        .collect();
+    for c in 0..chains {
+        for n in 0..per_chain {
+            ops.push(
+                json!({"op": "create", "path": format!("/chains/{}/rules", id(1000 + c)),
+                "body": {"type": "accept", "nwProto": 6, "position": n + 1,
+                    "tpDst": {"start": 1000 + n, "end": 1000 + n},
+                    "nwSrcAddress": "10.0.0.0", "nwSrcLength": 16}}),
+            );
+        }
+    }
+    let a = batch(gw, Value::Array(ops)).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    let transactions = a.body["transactions"].as_u64().unwrap();
+    assert!(
+        transactions > 1,
+        "a batch of {} rules fit in one multi",
+        chains * per_chain
+    );
+    assert_eq!(
+        a.body["results"].as_array().unwrap().len() as u32,
+        chains + chains * per_chain
+    );
+    for c in 0..chains {
+        let rules = gw.get(&format!("/chains/{}/rules", id(1000 + c))).await;
+        let ports: Vec<u64> = rules
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["tpDst"]["start"].as_u64().unwrap())
+            .collect();
+        assert_eq!(ports, (1000..1000 + per_chain as u64).collect::<Vec<_>>());
+    }
+}
+
+async fn changes_since(gw: &Gateway, query: &str) -> common::Answer {
+    gw.call(Method::GET, &format!("/changes{query}"), None)
+        .await
+}
+
+async fn changes_report_creates_updates_and_deletions_since_a_revision(gw: &Gateway) {
+    assert!(gw.get("/").await["changes"]
+        .as_str()
+        .unwrap()
+        .ends_with("/changes"));
+    gw.create("/routers", json!({"name": "before"})).await;
+    let start = gw.get("/changes").await["revision"].as_i64().unwrap();
+    let r = gw.create("/routers", json!({"name": "r"})).await;
+    let b = gw.create("/bridges", json!({"name": "b"})).await;
+    gw.put(&format!("/routers/{r}"), json!({"name": "r2"}))
+        .await;
+    gw.delete(&format!("/bridges/{b}")).await;
+    let a = changes_since(gw, &format!("?since={start}")).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    let changed = a.body["changed"].as_array().unwrap();
+    let seen: Vec<(&str, &str, bool)> = changed
+        .iter()
+        .map(|c| {
+            (
+                c["class"].as_str().unwrap(),
+                c["id"].as_str().unwrap(),
+                c["deleted"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        vec![("Router", r.as_str(), false), ("Network", b.as_str(), true)]
+    );
+    assert_eq!(changed[0]["object"]["name"], "r2");
+    assert!(changed[1].get("object").is_none());
+    assert_eq!(a.body["more"], false);
+    let now = a.body["revision"].as_i64().unwrap();
+    let a = changes_since(gw, &format!("?since={now}")).await;
+    assert_eq!(a.body["changed"], json!([]));
+    assert_eq!(a.body["revision"], now);
+}
+
+async fn changes_are_paged_by_limit_and_refuse_unknown_revisions(gw: &Gateway) {
+    let start = gw.get("/changes").await["revision"].as_i64().unwrap();
+    let mut made = Vec::new();
+    for n in 0..5 {
+        made.push(
+            gw.create("/routers", json!({"name": format!("r{n}")}))
+                .await,
+        );
+    }
+    let mut since = start;
+    let mut seen = Vec::new();
+    for _ in 0..10 {
+        let a = changes_since(gw, &format!("?since={since}&limit=2")).await;
+        assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+        for c in a.body["changed"].as_array().unwrap() {
+            seen.push(c["id"].as_str().unwrap().to_string());
+        }
+        since = a.body["revision"].as_i64().unwrap();
+        if a.body["more"] == false {
+            break;
+        }
+        assert!(a.body["changed"].as_array().unwrap().len() <= 2);
+    }
+    assert_eq!(seen, made);
+    let msg = gw
+        .refused(Method::GET, "/changes?since=-5", None, StatusCode::GONE)
+        .await;
+    assert!(msg.contains("read everything"), "{msg}");
+    gw.refused(
+        Method::GET,
+        &format!("/changes?since={}", since + 1_000_000),
+        None,
+        StatusCode::GONE,
+    )
+    .await;
 }

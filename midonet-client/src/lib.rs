@@ -47,10 +47,10 @@
 //! # Batches and change feeds
 //!
 //! Optional endpoints are discovered, never assumed: [`MidonetClient::supports`] tells whether
-//! the root advertises a key ([`BATCH`], [`CHANGES`]). Neither our gateway nor MidoNet offers
-//! them today, so callers send plain calls, which are always correct; a caller that batches
-//! uses the batch endpoint only where `supports(BATCH)` is true and falls back to the plain
-//! calls elsewhere.
+//! the root advertises a key ([`BATCH`], [`CHANGES`]). Our gateway offers both (`POST /batch`,
+//! `GET /changes?since=N`, see its docs/api.md); MidoNet does not. A caller that batches uses
+//! the batch endpoint only where `supports(BATCH)` is true and sends the plain calls, which are
+//! always correct, elsewhere.
 //!
 //! # Concurrency
 //!

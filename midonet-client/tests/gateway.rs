@@ -6,7 +6,7 @@ mod common;
 use std::net::{IpAddr, Ipv4Addr};
 
 use common::connected;
-use midonet_client::{ClientError, MidonetClient, SubnetKey, ADMIN_HOSTS, BATCH};
+use midonet_client::{ClientError, MidonetClient, SubnetKey, ADMIN_HOSTS, BATCH, CHANGES};
 use topology::{
     BgpNetwork, BgpPeer, Bridge, Chain, Condition, DhcpExtraOption, DhcpHost, DhcpSubnet, Host,
     Interface, Ip4Mac, IpAddrGroup, MacPort, NatTarget, Opt121Route, Port, PortGroup, PortRange,
@@ -75,8 +75,12 @@ async fn connect_reads_the_root_and_advertised_extensions() {
     );
     assert!(c.supports(ADMIN_HOSTS), "our gateway advertises adminHosts");
     assert!(
-        !c.supports(BATCH),
-        "no batch endpoint yet: callers fall back to plain calls"
+        c.supports(BATCH),
+        "our gateway advertises its batch endpoint"
+    );
+    assert!(
+        c.supports(CHANGES),
+        "our gateway advertises its changes feed"
     );
     assert!(format!("{c:?}").contains(&gw.url));
 }

@@ -7,17 +7,20 @@ use topology::{Class, Port, PortType};
 use uuid::Uuid;
 
 use super::routers::{create_device_port, device_peer_ports, device_ports};
+use super::writes::{post, Call, Write, Written};
 use super::{fetch, list_reply, ApiResource, AppState, P};
 use crate::error::ApiResult;
-use crate::http::{Accept, Base, Body};
+use crate::http::{Accept, Base};
+use crate::store::Tx;
 
 pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
-        .route(
-            "/bridges/{id}/ports",
-            get(bridge_ports_list).post(bridge_port_create),
-        )
+        .route("/bridges/{id}/ports", get(bridge_ports_list))
         .route("/bridges/{id}/peer_ports", get(bridge_peer_ports_list))
+}
+
+pub fn writes() -> Vec<Write> {
+    vec![post("/bridges/{id}/ports", bridge_port_create)]
 }
 
 async fn bridge_ports_list(
@@ -30,13 +33,8 @@ async fn bridge_ports_list(
     list_reply(&accept, Port::MEDIA, device_ports(&s.store, &base, id))
 }
 
-async fn bridge_port_create(
-    State(s): State<AppState>,
-    base: Base,
-    P(id): P<Uuid>,
-    body: Body,
-) -> ApiResult<Response> {
-    create_device_port(&s.store, &base, id, PortType::Bridge, &body).await
+fn bridge_port_create(tx: &mut Tx<'_>, c: &Call<'_>) -> ApiResult<Written> {
+    create_device_port(tx, c, PortType::Bridge)
 }
 
 async fn bridge_peer_ports_list(

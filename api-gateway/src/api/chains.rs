@@ -8,24 +8,26 @@ use topology::integrity::{self, Field};
 use topology::{Class, Resource, Rule};
 use uuid::Uuid;
 
+use super::writes::{delete, post, Call, Write, Written};
 use super::{
-    delete_object, fetch, immutable, insert, list_reply, one_reply, ApiResource, AppState, P,
+    fetch, fetch_tx, immutable, insert, list_reply, one_reply, remove, ApiResource, AppState, P,
 };
 use crate::error::ApiResult;
-use crate::http::{typed, Accept, Base, Body};
+use crate::http::{typed, Accept, Base};
 use crate::render::render;
-use crate::store::Store;
+use crate::store::{Store, Tx};
 
 pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
-        .route(
-            "/chains/{id}/rules",
-            get(chain_rules_list).post(chain_rule_create),
-        )
-        .route(
-            "/rules/{id}",
-            get(rule_get).put(immutable).delete(rule_delete),
-        )
+        .route("/chains/{id}/rules", get(chain_rules_list))
+        .route("/rules/{id}", get(rule_get).put(immutable))
+}
+
+pub fn writes() -> Vec<Write> {
+    vec![
+        post("/chains/{id}/rules", chain_rule_create),
+        delete("/rules/{id}", remove::<Rule>),
+    ]
 }
 
 /// A rule as the API shows it: where it stands in its chain, and its jump target's name.
@@ -64,24 +66,20 @@ async fn chain_rules_list(
     list_reply(&accept, Rule::MEDIA, items)
 }
 
-async fn chain_rule_create(
-    State(s): State<AppState>,
-    base: Base,
-    P(id): P<Uuid>,
-    body: Body,
-) -> ApiResult<Response> {
-    fetch(&s.store, Class::Chain, id)?;
+fn chain_rule_create(tx: &mut Tx<'_>, c: &Call<'_>) -> ApiResult<Written> {
+    let id = c.id("id")?;
+    fetch_tx(tx, Class::Chain, id)?;
     // The condition is flattened into the rule, which hides the failing field's name from
     // the rule's parser: parse it on its own first so errors name the field.
-    let mut value = body.json(Rule::MEDIA)?;
+    let mut value = c.body()?.json(Rule::MEDIA)?;
     typed::<topology::Condition>(&mut value)?;
     let mut rule: Rule = typed(&mut value)?;
     rule.normalize();
     let position = rule.position as usize;
     let rule_id = rule.id();
     insert(
-        &s.store,
-        &base,
+        tx,
+        c.base,
         rule,
         |v| {
             v["chainId"] = json!(id.to_string());
@@ -95,7 +93,6 @@ async fn chain_rule_create(
             Ok(())
         },
     )
-    .await
 }
 
 async fn rule_get(
@@ -118,8 +115,4 @@ async fn rule_get(
         Rule::MEDIA,
         render_rule(&s.store, &base, &rule, position),
     )
-}
-
-async fn rule_delete(State(s): State<AppState>, P(id): P<Uuid>) -> ApiResult<Response> {
-    delete_object(&s.store, Class::Rule, id).await
 }

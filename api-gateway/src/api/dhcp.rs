@@ -11,34 +11,33 @@ use topology::integrity::{self, Objects};
 use topology::{mac_to_uri, parse_mac, Class, DhcpHost, DhcpSubnet};
 use uuid::Uuid;
 
+use super::writes::{delete, post, put, Call, Write, Written};
 use super::{fetch, fetch_tx, list_reply, one_reply, AppState, P};
 use crate::error::{ApiError, ApiResult};
-use crate::http::{created, no_content, Accept, Base, Body};
+use crate::http::{Accept, Base, Body};
 use crate::render::with_links;
 use crate::store::Tx;
 
 pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
-        .route(
-            "/bridges/{id}/dhcp",
-            get(dhcp_subnets_list).post(dhcp_subnet_create),
-        )
-        .route(
-            "/bridges/{id}/dhcp/{subnet}",
-            get(dhcp_subnet_get)
-                .put(dhcp_subnet_update)
-                .delete(dhcp_subnet_delete),
-        )
-        .route(
-            "/bridges/{id}/dhcp/{subnet}/hosts",
-            get(dhcp_hosts_list).post(dhcp_host_create),
-        )
+        .route("/bridges/{id}/dhcp", get(dhcp_subnets_list))
+        .route("/bridges/{id}/dhcp/{subnet}", get(dhcp_subnet_get))
+        .route("/bridges/{id}/dhcp/{subnet}/hosts", get(dhcp_hosts_list))
         .route(
             "/bridges/{id}/dhcp/{subnet}/hosts/{mac}",
-            get(dhcp_host_get)
-                .put(dhcp_host_update)
-                .delete(dhcp_host_delete),
+            get(dhcp_host_get),
         )
+}
+
+pub fn writes() -> Vec<Write> {
+    vec![
+        post("/bridges/{id}/dhcp", dhcp_subnet_create),
+        put("/bridges/{id}/dhcp/{subnet}", dhcp_subnet_update),
+        delete("/bridges/{id}/dhcp/{subnet}", dhcp_subnet_delete),
+        post("/bridges/{id}/dhcp/{subnet}/hosts", dhcp_host_create),
+        put("/bridges/{id}/dhcp/{subnet}/hosts/{mac}", dhcp_host_update),
+        delete("/bridges/{id}/dhcp/{subnet}/hosts/{mac}", dhcp_host_delete),
+    ]
 }
 
 const SUBNET_MEDIA: &[&str] = &["DhcpSubnet"];
@@ -137,13 +136,9 @@ async fn dhcp_subnets_list(
     list_reply(&accept, SUBNET_MEDIA, items)
 }
 
-async fn dhcp_subnet_create(
-    State(s): State<AppState>,
-    base: Base,
-    P(id): P<Uuid>,
-    body: Body,
-) -> ApiResult<Response> {
-    let subnet: DhcpSubnet = body.parse(SUBNET_MEDIA)?;
+fn dhcp_subnet_create(tx: &mut Tx<'_>, c: &Call<'_>) -> ApiResult<Written> {
+    let id = c.id("id")?;
+    let subnet: DhcpSubnet = c.body()?.parse(SUBNET_MEDIA)?;
     subnet.validate()?;
     let key = subnet.key();
     let object_id = DhcpSubnet::object_id(id, &key);
@@ -152,20 +147,15 @@ async fn dhcp_subnet_create(
     value["id"] = json!(object_id);
     value["networkId"] = json!(id);
     value["hosts"] = json!([]);
-    s.store
-        .transact(|tx| {
-            fetch_tx(tx, Class::Network, id)?;
-            if tx.get(Class::Dhcp, object_id).is_some() {
-                return Err(ApiError::conflict(format!(
-                    "bridge {id} already has DHCP subnet {}",
-                    key.replace('_', "/")
-                )));
-            }
-            integrity::create(tx, Class::Dhcp, value.clone())?;
-            Ok(())
-        })
-        .await?;
-    Ok(created(subnet_base(&base, id, &key)))
+    fetch_tx(tx, Class::Network, id)?;
+    if tx.get(Class::Dhcp, object_id).is_some() {
+        return Err(ApiError::conflict(format!(
+            "bridge {id} already has DHCP subnet {}",
+            key.replace('_', "/")
+        )));
+    }
+    integrity::create(tx, Class::Dhcp, value)?;
+    Ok(Written::Created(subnet_base(c.base, id, &key)))
 }
 
 async fn dhcp_subnet_get(
@@ -179,13 +169,10 @@ async fn dhcp_subnet_get(
     one_reply(&accept, SUBNET_MEDIA, render_subnet(&base, id, &stored))
 }
 
-async fn dhcp_subnet_update(
-    State(s): State<AppState>,
-    P((id, key)): P<(Uuid, String)>,
-    body: Body,
-) -> ApiResult<Response> {
-    let key = subnet_key(&key)?;
-    let subnet: DhcpSubnet = body.parse(SUBNET_MEDIA)?;
+fn dhcp_subnet_update(tx: &mut Tx<'_>, c: &Call<'_>) -> ApiResult<Written> {
+    let id = c.id("id")?;
+    let key = subnet_key(c.param("subnet")?)?;
+    let subnet: DhcpSubnet = c.body()?.parse(SUBNET_MEDIA)?;
     subnet.validate()?;
     if subnet.key() != key {
         return Err(ApiError::violation(
@@ -198,30 +185,18 @@ async fn dhcp_subnet_update(
     }
     let incoming =
         serde_json::to_value(&subnet).map_err(|e| ApiError::bad_request(e.to_string()))?;
-    s.store
-        .transact(|tx| {
-            let stored = subnet_tx(tx, id, &key)?;
-            let merged = integrity::merge_client_update(Class::Dhcp, &stored, incoming.clone());
-            integrity::update(tx, Class::Dhcp, merged)?;
-            Ok::<_, ApiError>(())
-        })
-        .await?;
-    Ok(no_content())
+    let stored = subnet_tx(tx, id, &key)?;
+    let merged = integrity::merge_client_update(Class::Dhcp, &stored, incoming);
+    integrity::update(tx, Class::Dhcp, merged)?;
+    Ok(Written::Done)
 }
 
-async fn dhcp_subnet_delete(
-    State(s): State<AppState>,
-    P((id, key)): P<(Uuid, String)>,
-) -> ApiResult<Response> {
-    let key = subnet_key(&key)?;
-    s.store
-        .transact(|tx| {
-            subnet_tx(tx, id, &key)?;
-            integrity::delete(tx, Class::Dhcp, DhcpSubnet::object_id(id, &key))?;
-            Ok::<_, ApiError>(())
-        })
-        .await?;
-    Ok(no_content())
+fn dhcp_subnet_delete(tx: &mut Tx<'_>, c: &Call<'_>) -> ApiResult<Written> {
+    let id = c.id("id")?;
+    let key = subnet_key(c.param("subnet")?)?;
+    subnet_tx(tx, id, &key)?;
+    integrity::delete(tx, Class::Dhcp, DhcpSubnet::object_id(id, &key))?;
+    Ok(Written::Done)
 }
 
 async fn dhcp_hosts_list(
@@ -250,34 +225,25 @@ fn parse_host(body: &Body) -> ApiResult<(DhcpHost, Value, [u8; 6])> {
     Ok((host, value, mac))
 }
 
-async fn dhcp_host_create(
-    State(s): State<AppState>,
-    base: Base,
-    P((id, key)): P<(Uuid, String)>,
-    body: Body,
-) -> ApiResult<Response> {
-    let key = subnet_key(&key)?;
-    let (_, value, mac) = parse_host(&body)?;
-    s.store
-        .transact(|tx| {
-            let mut subnet = subnet_tx(tx, id, &key)?;
-            let mut hosts = hosts_of(&subnet);
-            if hosts.iter().any(|h| same_mac(h, mac)) {
-                return Err(ApiError::conflict(format!(
-                    "DHCP subnet {} already has a host with MAC {}",
-                    key.replace('_', "/"),
-                    topology::format_mac(mac)
-                )));
-            }
-            hosts.push(value.clone());
-            subnet["hosts"] = Value::Array(hosts);
-            integrity::update(tx, Class::Dhcp, subnet)?;
-            Ok(())
-        })
-        .await?;
-    Ok(created(format!(
+fn dhcp_host_create(tx: &mut Tx<'_>, c: &Call<'_>) -> ApiResult<Written> {
+    let id = c.id("id")?;
+    let key = subnet_key(c.param("subnet")?)?;
+    let (_, value, mac) = parse_host(c.body()?)?;
+    let mut subnet = subnet_tx(tx, id, &key)?;
+    let mut hosts = hosts_of(&subnet);
+    if hosts.iter().any(|h| same_mac(h, mac)) {
+        return Err(ApiError::conflict(format!(
+            "DHCP subnet {} already has a host with MAC {}",
+            key.replace('_', "/"),
+            topology::format_mac(mac)
+        )));
+    }
+    hosts.push(value);
+    subnet["hosts"] = Value::Array(hosts);
+    integrity::update(tx, Class::Dhcp, subnet)?;
+    Ok(Written::Created(format!(
         "{}/hosts/{}",
-        subnet_base(&base, id, &key),
+        subnet_base(c.base, id, &key),
         mac_to_uri(&topology::format_mac(mac))
     )))
 }
@@ -310,61 +276,50 @@ async fn dhcp_host_get(
 }
 
 /// Replaces (`Some`) or removes (`None`) the host with `mac` in a subnet.
-async fn change_host(
-    s: &AppState,
+fn change_host(
+    tx: &mut Tx<'_>,
     id: Uuid,
     key: &str,
     mac: [u8; 6],
     new: Option<Value>,
-) -> ApiResult<()> {
-    s.store
-        .transact(|tx| {
-            let mut subnet = subnet_tx(tx, id, key)?;
-            let mut hosts = hosts_of(&subnet);
-            let at = hosts.iter().position(|h| same_mac(h, mac)).ok_or_else(|| {
-                ApiError::missing(format!(
-                    "DHCP subnet {} has no host {}",
-                    key.replace('_', "/"),
-                    topology::format_mac(mac)
-                ))
-            })?;
-            match &new {
-                Some(v) => hosts[at] = v.clone(),
-                None => {
-                    hosts.remove(at);
-                }
-            }
-            subnet["hosts"] = Value::Array(hosts);
-            integrity::update(tx, Class::Dhcp, subnet)?;
-            Ok(())
-        })
-        .await
+) -> ApiResult<Written> {
+    let mut subnet = subnet_tx(tx, id, key)?;
+    let mut hosts = hosts_of(&subnet);
+    let at = hosts.iter().position(|h| same_mac(h, mac)).ok_or_else(|| {
+        ApiError::missing(format!(
+            "DHCP subnet {} has no host {}",
+            key.replace('_', "/"),
+            topology::format_mac(mac)
+        ))
+    })?;
+    match new {
+        Some(v) => hosts[at] = v,
+        None => {
+            hosts.remove(at);
+        }
+    }
+    subnet["hosts"] = Value::Array(hosts);
+    integrity::update(tx, Class::Dhcp, subnet)?;
+    Ok(Written::Done)
 }
 
-async fn dhcp_host_update(
-    State(s): State<AppState>,
-    P((id, key, mac)): P<(Uuid, String, String)>,
-    body: Body,
-) -> ApiResult<Response> {
-    let key = subnet_key(&key)?;
-    let want = mac_param(&mac)?;
-    let (_, value, mac) = parse_host(&body)?;
+fn dhcp_host_update(tx: &mut Tx<'_>, c: &Call<'_>) -> ApiResult<Written> {
+    let id = c.id("id")?;
+    let key = subnet_key(c.param("subnet")?)?;
+    let want = mac_param(c.param("mac")?)?;
+    let (_, value, mac) = parse_host(c.body()?)?;
     if mac != want {
         return Err(ApiError::violation(
             "macAddr",
             "a DHCP host's MAC cannot change",
         ));
     }
-    change_host(&s, id, &key, mac, Some(value)).await?;
-    Ok(no_content())
+    change_host(tx, id, &key, mac, Some(value))
 }
 
-async fn dhcp_host_delete(
-    State(s): State<AppState>,
-    P((id, key, mac)): P<(Uuid, String, String)>,
-) -> ApiResult<Response> {
-    let key = subnet_key(&key)?;
-    let mac = mac_param(&mac)?;
-    change_host(&s, id, &key, mac, None).await?;
-    Ok(no_content())
+fn dhcp_host_delete(tx: &mut Tx<'_>, c: &Call<'_>) -> ApiResult<Written> {
+    let id = c.id("id")?;
+    let key = subnet_key(c.param("subnet")?)?;
+    let mac = mac_param(c.param("mac")?)?;
+    change_host(tx, id, &key, mac, None)
 }

@@ -10,29 +10,34 @@ use topology::integrity;
 use topology::{Class, IpAddrGroupAddr, PortGroupPort};
 use uuid::Uuid;
 
+use super::writes::{delete, post, Call, Write, Written};
 use super::{fetch, fetch_tx, list_reply, one_reply, AppState, P};
 use crate::error::{ApiError, ApiResult};
-use crate::http::{created, no_content, Accept, Base, Body};
+use crate::http::{Accept, Base};
 use crate::render::with_links;
+use crate::store::Tx;
 
 pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
-        .route(
-            "/ip_addr_groups/{id}/ip_addrs",
-            get(ip_addrs_list).post(ip_addr_add),
-        )
+        .route("/ip_addr_groups/{id}/ip_addrs", get(ip_addrs_list))
         .route(
             "/ip_addr_groups/{id}/versions/{version}/ip_addrs/{addr}",
-            get(ip_addr_get).delete(ip_addr_remove),
+            get(ip_addr_get),
         )
-        .route(
-            "/port_groups/{id}/ports",
-            get(port_group_ports_list).post(port_group_port_add),
-        )
-        .route(
-            "/port_groups/{id}/ports/{port}",
-            get(port_group_port_get).delete(port_group_port_remove),
-        )
+        .route("/port_groups/{id}/ports", get(port_group_ports_list))
+        .route("/port_groups/{id}/ports/{port}", get(port_group_port_get))
+}
+
+pub fn writes() -> Vec<Write> {
+    vec![
+        post("/ip_addr_groups/{id}/ip_addrs", ip_addr_add),
+        delete(
+            "/ip_addr_groups/{id}/versions/{version}/ip_addrs/{addr}",
+            ip_addr_remove,
+        ),
+        post("/port_groups/{id}/ports", port_group_port_add),
+        delete("/port_groups/{id}/ports/{port}", port_group_port_remove),
+    ]
 }
 
 const ADDR_MEDIA: &[&str] = &["IpAddrGroupAddr", "IpAddrGroupAddrV4", "IpAddrGroupAddrV6"];
@@ -74,32 +79,23 @@ async fn ip_addrs_list(
     list_reply(&accept, ADDR_MEDIA, items)
 }
 
-async fn ip_addr_add(
-    State(s): State<AppState>,
-    base: Base,
-    P(id): P<Uuid>,
-    body: Body,
-) -> ApiResult<Response> {
-    let member: IpAddrGroupAddr = body.parse(ADDR_MEDIA)?;
+fn ip_addr_add(tx: &mut Tx<'_>, c: &Call<'_>) -> ApiResult<Written> {
+    let id = c.id("id")?;
+    let member: IpAddrGroupAddr = c.body()?.parse(ADDR_MEDIA)?;
     member.validate()?;
     let addr = member.addr;
-    s.store
-        .transact(|tx| {
-            let mut group = fetch_tx(tx, Class::IpAddrGroup, id)?;
-            let mut addrs = addrs_of(&group);
-            if addrs.contains(&addr) {
-                return Err(ApiError::conflict(format!(
-                    "IP address group {id} already has address {addr}"
-                )));
-            }
-            addrs.push(addr);
-            group["ipAddrs"] = json!(addrs.iter().map(IpAddr::to_string).collect::<Vec<_>>());
-            integrity::update(tx, Class::IpAddrGroup, group)?;
-            Ok(())
-        })
-        .await?;
-    Ok(created(
-        addr_value(&base, id, addr)["uri"]
+    let mut group = fetch_tx(tx, Class::IpAddrGroup, id)?;
+    let mut addrs = addrs_of(&group);
+    if addrs.contains(&addr) {
+        return Err(ApiError::conflict(format!(
+            "IP address group {id} already has address {addr}"
+        )));
+    }
+    addrs.push(addr);
+    group["ipAddrs"] = json!(addrs.iter().map(IpAddr::to_string).collect::<Vec<_>>());
+    integrity::update(tx, Class::IpAddrGroup, group)?;
+    Ok(Written::Created(
+        addr_value(c.base, id, addr)["uri"]
             .as_str()
             .unwrap_or_default()
             .to_string(),
@@ -134,28 +130,21 @@ async fn ip_addr_get(
     one_reply(&accept, ADDR_MEDIA, addr_value(&base, id, addr))
 }
 
-async fn ip_addr_remove(
-    State(s): State<AppState>,
-    P((id, version, addr)): P<(Uuid, u8, String)>,
-) -> ApiResult<Response> {
-    let addr = parse_addr(version, &addr)?;
-    s.store
-        .transact(|tx| {
-            let mut group = fetch_tx(tx, Class::IpAddrGroup, id)?;
-            let mut addrs = addrs_of(&group);
-            let before = addrs.len();
-            addrs.retain(|a| *a != addr);
-            if addrs.len() == before {
-                return Err(ApiError::missing(format!(
-                    "address {addr} is not in IP address group {id}"
-                )));
-            }
-            group["ipAddrs"] = json!(addrs.iter().map(IpAddr::to_string).collect::<Vec<_>>());
-            integrity::update(tx, Class::IpAddrGroup, group)?;
-            Ok(())
-        })
-        .await?;
-    Ok(no_content())
+fn ip_addr_remove(tx: &mut Tx<'_>, c: &Call<'_>) -> ApiResult<Written> {
+    let id = c.id("id")?;
+    let addr = parse_addr(c.parsed("version")?, c.param("addr")?)?;
+    let mut group = fetch_tx(tx, Class::IpAddrGroup, id)?;
+    let mut addrs = addrs_of(&group);
+    let before = addrs.len();
+    addrs.retain(|a| *a != addr);
+    if addrs.len() == before {
+        return Err(ApiError::missing(format!(
+            "address {addr} is not in IP address group {id}"
+        )));
+    }
+    group["ipAddrs"] = json!(addrs.iter().map(IpAddr::to_string).collect::<Vec<_>>());
+    integrity::update(tx, Class::IpAddrGroup, group)?;
+    Ok(Written::Done)
 }
 
 /// A `PortGroupPort` representation.
@@ -191,33 +180,23 @@ async fn port_group_ports_list(
     list_reply(&accept, MEMBER_MEDIA, items)
 }
 
-async fn port_group_port_add(
-    State(s): State<AppState>,
-    base: Base,
-    P(id): P<Uuid>,
-    body: Body,
-) -> ApiResult<Response> {
-    let member: PortGroupPort = body.parse(MEMBER_MEDIA)?;
+fn port_group_port_add(tx: &mut Tx<'_>, c: &Call<'_>) -> ApiResult<Written> {
+    let id = c.id("id")?;
+    let member: PortGroupPort = c.body()?.parse(MEMBER_MEDIA)?;
     let port_id = member.port_id;
-    s.store
-        .transact(|tx| {
-            fetch_tx(tx, Class::PortGroup, id)?;
-            let mut port = fetch_tx(tx, Class::Port, port_id)?;
-            let mut groups =
-                topology::integrity::refs(&port, topology::integrity::Field::Many("portGroupIds"));
-            if groups.contains(&id) {
-                return Err(ApiError::conflict(format!(
-                    "port {port_id} is already a member of port group {id}"
-                )));
-            }
-            groups.push(id);
-            port["portGroupIds"] = json!(groups);
-            integrity::update(tx, Class::Port, port)?;
-            Ok(())
-        })
-        .await?;
-    Ok(created(
-        base.uri(&format!("/port_groups/{id}/ports/{port_id}")),
+    fetch_tx(tx, Class::PortGroup, id)?;
+    let mut port = fetch_tx(tx, Class::Port, port_id)?;
+    let mut groups = integrity::refs(&port, integrity::Field::Many("portGroupIds"));
+    if groups.contains(&id) {
+        return Err(ApiError::conflict(format!(
+            "port {port_id} is already a member of port group {id}"
+        )));
+    }
+    groups.push(id);
+    port["portGroupIds"] = json!(groups);
+    integrity::update(tx, Class::Port, port)?;
+    Ok(Written::Created(
+        c.base.uri(&format!("/port_groups/{id}/ports/{port_id}")),
     ))
 }
 
@@ -236,26 +215,18 @@ async fn port_group_port_get(
     one_reply(&accept, MEMBER_MEDIA, membership(&base, id, port))
 }
 
-async fn port_group_port_remove(
-    State(s): State<AppState>,
-    P((id, port_id)): P<(Uuid, Uuid)>,
-) -> ApiResult<Response> {
-    s.store
-        .transact(|tx| {
-            fetch_tx(tx, Class::PortGroup, id)?;
-            let mut port = fetch_tx(tx, Class::Port, port_id)?;
-            let mut groups =
-                topology::integrity::refs(&port, topology::integrity::Field::Many("portGroupIds"));
-            if !groups.contains(&id) {
-                return Err(ApiError::missing(format!(
-                    "port {port_id} is not in port group {id}"
-                )));
-            }
-            groups.retain(|g| *g != id);
-            port["portGroupIds"] = json!(groups);
-            integrity::update(tx, Class::Port, port)?;
-            Ok(())
-        })
-        .await?;
-    Ok(no_content())
+fn port_group_port_remove(tx: &mut Tx<'_>, c: &Call<'_>) -> ApiResult<Written> {
+    let (id, port_id) = (c.id("id")?, c.id("port")?);
+    fetch_tx(tx, Class::PortGroup, id)?;
+    let mut port = fetch_tx(tx, Class::Port, port_id)?;
+    let mut groups = integrity::refs(&port, integrity::Field::Many("portGroupIds"));
+    if !groups.contains(&id) {
+        return Err(ApiError::missing(format!(
+            "port {port_id} is not in port group {id}"
+        )));
+    }
+    groups.retain(|g| *g != id);
+    port["portGroupIds"] = json!(groups);
+    integrity::update(tx, Class::Port, port)?;
+    Ok(Written::Done)
 }

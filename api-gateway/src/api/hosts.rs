@@ -2,32 +2,35 @@
 //! extension that registers a host (MidoNet's agent does that; we have no agent yet).
 
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::response::Response;
+use axum::routing::get;
 use serde_json::{json, Value};
 use topology::integrity::{self, Objects};
 use topology::{Class, Host, HostInterfacePort, Resource};
 use uuid::Uuid;
 
+use super::writes::{delete, post, put, Call, Write, Written};
 use super::{fetch, fetch_tx, list_reply, one_reply, ApiResource, AppState, P};
 use crate::error::{ApiError, ApiResult};
-use crate::http::{created, no_content, Accept, Base, Body};
+use crate::http::{Accept, Base};
 use crate::render::{object_uri, with_links};
+use crate::store::Tx;
 
 pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
         .route("/hosts/{id}/interfaces", get(host_interfaces_list))
         .route("/hosts/{id}/interfaces/{name}", get(host_interface_get))
-        .route(
-            "/hosts/{id}/ports",
-            get(host_bindings_list).post(host_binding_create),
-        )
-        .route(
-            "/hosts/{id}/ports/{port}",
-            get(host_binding_get).delete(host_binding_delete),
-        )
-        .route("/admin/hosts", post(admin_host_register))
+        .route("/hosts/{id}/ports", get(host_bindings_list))
+        .route("/hosts/{id}/ports/{port}", get(host_binding_get))
+}
+
+pub fn writes() -> Vec<Write> {
+    vec![
+        put("/hosts/{id}", host_update),
+        post("/hosts/{id}/ports", host_binding_create),
+        delete("/hosts/{id}/ports/{port}", host_binding_delete),
+        post("/admin/hosts", admin_host_register),
+    ]
 }
 
 const BINDING_MEDIA: &[&str] = &["HostInterfacePort"];
@@ -132,111 +135,89 @@ async fn host_binding_get(
 
 /// Binds a port to a host interface, with MidoNet v5's checks: the host is in a tunnel zone,
 /// the port is neither bound nor linked, and no other port uses the interface on that host.
-async fn host_binding_create(
-    State(s): State<AppState>,
-    base: Base,
-    P(id): P<Uuid>,
-    body: Body,
-) -> ApiResult<Response> {
-    let b: HostInterfacePort = body.parse(BINDING_MEDIA)?;
+fn host_binding_create(tx: &mut Tx<'_>, c: &Call<'_>) -> ApiResult<Written> {
+    let id = c.id("id")?;
+    let b: HostInterfacePort = c.body()?.parse(BINDING_MEDIA)?;
     if b.interface_name.is_empty() {
         return Err(ApiError::violation("interfaceName", "may not be empty"));
     }
     let port_id = b.port_id;
-    s.store
-        .transact(|tx| {
-            let host = fetch_tx(tx, Class::Host, id)?;
-            if integrity::refs(&host, integrity::Field::Many("tunnelZoneIds")).is_empty() {
-                return Err(ApiError::conflict(format!(
-                    "host {id} is not a member of any tunnel zone: add it to one before binding ports"
-                )));
-            }
-            let mut port = fetch_tx(tx, Class::Port, port_id)?;
-            if let Some(h) = port.get("hostId").and_then(Value::as_str) {
-                let iface = port.get("interfaceName").and_then(Value::as_str).unwrap_or("?");
-                return Err(ApiError::conflict(format!(
-                    "port {port_id} is already bound to interface {iface} on host {h}"
-                )));
-            }
-            if let Some(peer) = port.get("peerId").and_then(Value::as_str) {
-                return Err(ApiError::conflict(format!(
-                    "port {port_id} is linked to port {peer}: an interior port cannot be bound"
-                )));
-            }
-            for other in integrity::refs(&host, integrity::Field::Many("portIds")) {
-                let o = fetch_tx(tx, Class::Port, other)?;
-                if o.get("interfaceName").and_then(Value::as_str) == Some(b.interface_name.as_str()) {
-                    return Err(ApiError::conflict(format!(
-                        "interface {} on host {id} is already bound to port {other}",
-                        b.interface_name
-                    )));
-                }
-            }
-            port["hostId"] = json!(id.to_string());
-            port["interfaceName"] = json!(b.interface_name);
-            integrity::update(tx, Class::Port, port)?;
-            Ok(())
-        })
-        .await?;
-    Ok(created(base.uri(&format!("/hosts/{id}/ports/{port_id}"))))
+    let host = fetch_tx(tx, Class::Host, id)?;
+    if integrity::refs(&host, integrity::Field::Many("tunnelZoneIds")).is_empty() {
+        return Err(ApiError::conflict(format!(
+            "host {id} is not a member of any tunnel zone: add it to one before binding ports"
+        )));
+    }
+    let mut port = fetch_tx(tx, Class::Port, port_id)?;
+    if let Some(h) = port.get("hostId").and_then(Value::as_str) {
+        let iface = port
+            .get("interfaceName")
+            .and_then(Value::as_str)
+            .unwrap_or("?");
+        return Err(ApiError::conflict(format!(
+            "port {port_id} is already bound to interface {iface} on host {h}"
+        )));
+    }
+    if let Some(peer) = port.get("peerId").and_then(Value::as_str) {
+        return Err(ApiError::conflict(format!(
+            "port {port_id} is linked to port {peer}: an interior port cannot be bound"
+        )));
+    }
+    for other in integrity::refs(&host, integrity::Field::Many("portIds")) {
+        let o = fetch_tx(tx, Class::Port, other)?;
+        if o.get("interfaceName").and_then(Value::as_str) == Some(b.interface_name.as_str()) {
+            return Err(ApiError::conflict(format!(
+                "interface {} on host {id} is already bound to port {other}",
+                b.interface_name
+            )));
+        }
+    }
+    port["hostId"] = json!(id.to_string());
+    port["interfaceName"] = json!(b.interface_name);
+    integrity::update(tx, Class::Port, port)?;
+    Ok(Written::Created(
+        c.base.uri(&format!("/hosts/{id}/ports/{port_id}")),
+    ))
 }
 
-async fn host_binding_delete(
-    State(s): State<AppState>,
-    P((id, port_id)): P<(Uuid, Uuid)>,
-) -> ApiResult<Response> {
-    s.store
-        .transact(|tx| {
-            let mut port = fetch_tx(tx, Class::Port, port_id)?;
-            if !bound_to(&port, id) {
-                return Err(ApiError::missing(format!(
-                    "port {port_id} is not bound to host {id}"
-                )));
-            }
-            port["hostId"] = Value::Null;
-            port["interfaceName"] = Value::Null;
-            port["previousHostId"] = json!(id.to_string());
-            integrity::update(tx, Class::Port, port)?;
-            Ok(())
-        })
-        .await?;
-    Ok(no_content())
+fn host_binding_delete(tx: &mut Tx<'_>, c: &Call<'_>) -> ApiResult<Written> {
+    let (id, port_id) = (c.id("id")?, c.id("port")?);
+    let mut port = fetch_tx(tx, Class::Port, port_id)?;
+    if !bound_to(&port, id) {
+        return Err(ApiError::missing(format!(
+            "port {port_id} is not bound to host {id}"
+        )));
+    }
+    port["hostId"] = Value::Null;
+    port["interfaceName"] = Value::Null;
+    port["previousHostId"] = json!(id.to_string());
+    integrity::update(tx, Class::Port, port)?;
+    Ok(Written::Done)
 }
 
 /// `PUT /hosts/{id}`: operators tune weights and limits; interfaces and liveness belong to the
 /// host itself and are kept.
-pub async fn host_update(
-    State(s): State<AppState>,
-    P(id): P<Uuid>,
-    body: Body,
-) -> ApiResult<Response> {
-    let host: Host = body.parse(Host::MEDIA)?;
+fn host_update(tx: &mut Tx<'_>, c: &Call<'_>) -> ApiResult<Written> {
+    let id = c.id("id")?;
+    let host: Host = c.body()?.parse(Host::MEDIA)?;
     host.validate()?;
     let incoming = serde_json::to_value(&host).map_err(|e| ApiError::bad_request(e.to_string()))?;
-    s.store
-        .transact(|tx| {
-            let stored = fetch_tx(tx, Class::Host, id)?;
-            let mut merged = integrity::merge_client_update(Class::Host, &stored, incoming.clone());
-            merged["hostInterfaces"] = stored.get("hostInterfaces").cloned().unwrap_or(json!([]));
-            integrity::update(tx, Class::Host, merged)?;
-            Ok::<_, ApiError>(())
-        })
-        .await?;
-    Ok(no_content())
+    let stored = fetch_tx(tx, Class::Host, id)?;
+    let mut merged = integrity::merge_client_update(Class::Host, &stored, incoming);
+    merged["hostInterfaces"] = stored.get("hostInterfaces").cloned().unwrap_or(json!([]));
+    integrity::update(tx, Class::Host, merged)?;
+    Ok(Written::Done)
 }
 
 /// Our extension: `POST /admin/hosts` registers a host and its interfaces, or refreshes them
 /// if the host exists (so provisioning can run it again). Answers 201 for a new host, 200
 /// for a refreshed one, with its `Location` either way.
-async fn admin_host_register(
-    State(s): State<AppState>,
-    base: Base,
-    body: Body,
-) -> ApiResult<Response> {
+fn admin_host_register(tx: &mut Tx<'_>, c: &Call<'_>) -> ApiResult<Written> {
     #[derive(serde::Deserialize)]
     struct Liveness {
         alive: Option<bool>,
     }
+    let body = c.body()?;
     let mut host: Host = body.parse(Host::MEDIA)?;
     // Registration states liveness, unlike a client update; absent means alive.
     let alive = body.parse::<Liveness>(Host::MEDIA)?.alive.unwrap_or(true);
@@ -247,27 +228,18 @@ async fn admin_host_register(
         iface.host_id = Some(id);
     }
     let incoming = serde_json::to_value(&host).map_err(|e| ApiError::bad_request(e.to_string()))?;
-    let existed = s
-        .store
-        .transact(|tx| match tx.get(Class::Host, id) {
-            Some(stored) => {
-                let mut merged =
-                    integrity::merge_client_update(Class::Host, &stored, incoming.clone());
-                merged["alive"] = json!(alive);
-                merged["hostInterfaces"] = incoming["hostInterfaces"].clone();
-                integrity::update(tx, Class::Host, merged)?;
-                Ok::<_, ApiError>(true)
-            }
-            None => {
-                integrity::create(tx, Class::Host, incoming.clone())?;
-                Ok(false)
-            }
-        })
-        .await?;
-    let location = object_uri(&base, Class::Host, &id.to_string());
-    if existed {
-        Ok((StatusCode::OK, [(axum::http::header::LOCATION, location)]).into_response())
-    } else {
-        Ok(created(location))
+    let location = object_uri(c.base, Class::Host, &id.to_string());
+    match tx.get(Class::Host, id) {
+        Some(stored) => {
+            let mut merged = integrity::merge_client_update(Class::Host, &stored, incoming.clone());
+            merged["alive"] = json!(alive);
+            merged["hostInterfaces"] = incoming["hostInterfaces"].clone();
+            integrity::update(tx, Class::Host, merged)?;
+            Ok(Written::Refreshed(location))
+        }
+        None => {
+            integrity::create(tx, Class::Host, incoming)?;
+            Ok(Written::Created(location))
+        }
     }
 }

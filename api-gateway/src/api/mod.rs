@@ -1,8 +1,12 @@
 //! The MidoNet REST API under `/midonet-api`: the route table, and the generic handlers that
 //! serve every plain resource (list, show, create, update, delete), each one store call.
+//! Writes are functions over a transaction listed in [`writes`], shared by the HTTP routes
+//! and the batch endpoint.
 
+pub mod batch;
 mod bridges;
 mod chains;
+pub mod changes;
 mod dhcp;
 mod groups;
 mod hosts;
@@ -12,6 +16,7 @@ mod routers;
 mod system;
 mod tables;
 mod tunnel_zones;
+pub mod writes;
 
 use std::sync::Arc;
 
@@ -28,10 +33,11 @@ use topology::{Class, Resource};
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult};
-use crate::http::{created, no_content, reply, reply_serialized, Accept, Base, Body};
+use crate::http::{reply, reply_serialized, Accept, Base};
 use crate::render::{object_uri, Rendered};
 use crate::store::{Store, Tx};
 pub use root::VERSION;
+use writes::{Call, Write, Written};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -206,71 +212,96 @@ async fn show<R: ApiResource>(
 }
 
 /// Validates a new object, fills what its URL decides, stores it with its back-references,
-/// runs `then` in the same transaction, and answers 201 with its `Location`.
-pub async fn insert<R: ApiResource>(
-    store: &Store,
+/// runs `then` in the same transaction, and answers with its `Location`.
+pub fn insert<R: ApiResource>(
+    tx: &mut Tx<'_>,
     base: &Base,
     obj: R,
     fill: impl Fn(&mut Value),
     then: impl Fn(&mut Tx<'_>, &Value) -> ApiResult<()>,
-) -> ApiResult<Response> {
+) -> ApiResult<Written> {
     obj.validate()?;
     let id = obj.id();
     let mut value = serde_json::to_value(&obj).map_err(|e| ApiError::bad_request(e.to_string()))?;
     integrity::strip_client_fields(R::CLASS, &mut value);
     fill(&mut value);
-    store
-        .transact(|tx| {
-            integrity::create(tx, R::CLASS, value.clone())?;
-            then(tx, &value)
-        })
-        .await?;
-    Ok(created(object_uri(base, R::CLASS, &id.to_string())))
+    integrity::create(tx, R::CLASS, value.clone())?;
+    then(tx, &value)?;
+    Ok(Written::Created(object_uri(
+        base,
+        R::CLASS,
+        &id.to_string(),
+    )))
 }
 
-async fn create<R: ApiResource>(
-    State(s): State<AppState>,
-    base: Base,
-    body: Body,
-) -> ApiResult<Response> {
-    let obj: R = body.parse(R::MEDIA)?;
-    insert(&s.store, &base, obj, |_| {}, |_, _| Ok(())).await
+fn create<R: ApiResource>(tx: &mut Tx<'_>, c: &Call<'_>) -> ApiResult<Written> {
+    let obj: R = c.body()?.parse(R::MEDIA)?;
+    insert(tx, c.base, obj, |_| {}, |_, _| Ok(()))
 }
 
 /// Replaces the client-writable fields of a stored object; back-references follow.
-pub async fn replace<R: ApiResource>(store: &Store, id: Uuid, body: &Body) -> ApiResult<Response> {
-    let obj: R = body.parse(R::MEDIA)?;
+fn update<R: ApiResource>(tx: &mut Tx<'_>, c: &Call<'_>) -> ApiResult<Written> {
+    let id = c.id("id")?;
+    let obj: R = c.body()?.parse(R::MEDIA)?;
     obj.validate()?;
     let incoming = serde_json::to_value(&obj).map_err(|e| ApiError::bad_request(e.to_string()))?;
-    store
-        .transact(|tx| {
-            let stored = fetch_tx(tx, R::CLASS, id)?;
-            let merged = integrity::merge_client_update(R::CLASS, &stored, incoming.clone());
-            integrity::update(tx, R::CLASS, merged)?;
-            Ok::<_, ApiError>(())
-        })
-        .await?;
-    Ok(no_content())
+    let stored = fetch_tx(tx, R::CLASS, id)?;
+    let merged = integrity::merge_client_update(R::CLASS, &stored, incoming);
+    integrity::update(tx, R::CLASS, merged)?;
+    Ok(Written::Done)
 }
 
-async fn update<R: ApiResource>(
-    State(s): State<AppState>,
-    P(id): P<Uuid>,
-    body: Body,
-) -> ApiResult<Response> {
-    replace::<R>(&s.store, id, &body).await
+/// Deletes an object; the integrity table cascades, clears or refuses.
+pub fn remove<R: Resource>(tx: &mut Tx<'_>, c: &Call<'_>) -> ApiResult<Written> {
+    integrity::delete(tx, R::CLASS, c.id("id")?)?;
+    Ok(Written::Done)
 }
 
-async fn remove<R: ApiResource>(State(s): State<AppState>, P(id): P<Uuid>) -> ApiResult<Response> {
-    delete_object(&s.store, R::CLASS, id).await
+/// The plain writes of top-level resources.
+fn plain_writes() -> Vec<Write> {
+    use topology as t;
+    use writes::{delete, post, put};
+    vec![
+        post("/routers", create::<t::Router>),
+        put("/routers/{id}", update::<t::Router>),
+        delete("/routers/{id}", remove::<t::Router>),
+        post("/bridges", create::<t::Bridge>),
+        put("/bridges/{id}", update::<t::Bridge>),
+        delete("/bridges/{id}", remove::<t::Bridge>),
+        put("/ports/{id}", update::<t::Port>),
+        delete("/ports/{id}", remove::<t::Port>),
+        post("/chains", create::<t::Chain>),
+        delete("/chains/{id}", remove::<t::Chain>),
+        delete("/routes/{id}", remove::<t::Route>),
+        post("/ip_addr_groups", create::<t::IpAddrGroup>),
+        delete("/ip_addr_groups/{id}", remove::<t::IpAddrGroup>),
+        post("/port_groups", create::<t::PortGroup>),
+        put("/port_groups/{id}", update::<t::PortGroup>),
+        delete("/port_groups/{id}", remove::<t::PortGroup>),
+        delete("/hosts/{id}", remove::<t::Host>),
+        post("/tunnel_zones", create::<t::TunnelZone>),
+        put("/tunnel_zones/{id}", update::<t::TunnelZone>),
+        delete("/tunnel_zones/{id}", remove::<t::TunnelZone>),
+        put("/bgp_peers/{id}", update::<t::BgpPeer>),
+        delete("/bgp_peers/{id}", remove::<t::BgpPeer>),
+        delete("/bgp_networks/{id}", remove::<t::BgpNetwork>),
+    ]
 }
 
-pub async fn delete_object(store: &Store, class: Class, id: Uuid) -> ApiResult<Response> {
-    store
-        .transact(|tx| integrity::delete(tx, class, id).map_err(ApiError::from))
-        .await?;
-    Ok(no_content())
-}
+/// Every module's writes; [`writes`] serves them over HTTP and in batches.
+pub(crate) const WRITE_TABLES: &[fn() -> Vec<Write>] = &[
+    plain_writes,
+    routers::writes,
+    bridges::writes,
+    ports::writes,
+    chains::writes,
+    groups::writes,
+    hosts::writes,
+    tunnel_zones::writes,
+    dhcp::writes,
+    tables::writes,
+    system::writes,
+];
 
 pub async fn immutable() -> ApiError {
     ApiError::new(
@@ -297,89 +328,34 @@ pub fn routes() -> R {
     use topology as t;
     R::new()
         .route("/", get(root::application))
-        .route("/routers", get(list::<t::Router>).post(create::<t::Router>))
-        .route(
-            "/routers/{id}",
-            get(show::<t::Router>)
-                .put(update::<t::Router>)
-                .delete(remove::<t::Router>),
-        )
-        .route("/bridges", get(list::<t::Bridge>).post(create::<t::Bridge>))
-        .route(
-            "/bridges/{id}",
-            get(show::<t::Bridge>)
-                .put(update::<t::Bridge>)
-                .delete(remove::<t::Bridge>),
-        )
+        .route("/routers", get(list::<t::Router>))
+        .route("/routers/{id}", get(show::<t::Router>))
+        .route("/bridges", get(list::<t::Bridge>))
+        .route("/bridges/{id}", get(show::<t::Bridge>))
         .route("/ports", get(list::<t::Port>))
-        .route(
-            "/ports/{id}",
-            get(show::<t::Port>)
-                .put(update::<t::Port>)
-                .delete(remove::<t::Port>),
-        )
-        .route("/chains", get(list::<t::Chain>).post(create::<t::Chain>))
-        .route(
-            "/chains/{id}",
-            get(show::<t::Chain>)
-                .put(immutable)
-                .delete(remove::<t::Chain>),
-        )
-        .route(
-            "/routes/{id}",
-            get(show::<t::Route>)
-                .put(immutable)
-                .delete(remove::<t::Route>),
-        )
-        .route(
-            "/ip_addr_groups",
-            get(list::<t::IpAddrGroup>).post(create::<t::IpAddrGroup>),
-        )
+        .route("/ports/{id}", get(show::<t::Port>))
+        .route("/chains", get(list::<t::Chain>))
+        .route("/chains/{id}", get(show::<t::Chain>).put(immutable))
+        .route("/routes/{id}", get(show::<t::Route>).put(immutable))
+        .route("/ip_addr_groups", get(list::<t::IpAddrGroup>))
         .route(
             "/ip_addr_groups/{id}",
-            get(show::<t::IpAddrGroup>)
-                .put(immutable)
-                .delete(remove::<t::IpAddrGroup>),
+            get(show::<t::IpAddrGroup>).put(immutable),
         )
-        .route(
-            "/port_groups",
-            get(list::<t::PortGroup>).post(create::<t::PortGroup>),
-        )
-        .route(
-            "/port_groups/{id}",
-            get(show::<t::PortGroup>)
-                .put(update::<t::PortGroup>)
-                .delete(remove::<t::PortGroup>),
-        )
+        .route("/port_groups", get(list::<t::PortGroup>))
+        .route("/port_groups/{id}", get(show::<t::PortGroup>))
         .route("/hosts", get(list::<t::Host>))
-        .route(
-            "/hosts/{id}",
-            get(show::<t::Host>)
-                .put(hosts::host_update)
-                .delete(remove::<t::Host>),
-        )
-        .route(
-            "/tunnel_zones",
-            get(list::<t::TunnelZone>).post(create::<t::TunnelZone>),
-        )
-        .route(
-            "/tunnel_zones/{id}",
-            get(show::<t::TunnelZone>)
-                .put(update::<t::TunnelZone>)
-                .delete(remove::<t::TunnelZone>),
-        )
-        .route(
-            "/bgp_peers/{id}",
-            get(show::<t::BgpPeer>)
-                .put(update::<t::BgpPeer>)
-                .delete(remove::<t::BgpPeer>),
-        )
+        .route("/hosts/{id}", get(show::<t::Host>))
+        .route("/tunnel_zones", get(list::<t::TunnelZone>))
+        .route("/tunnel_zones/{id}", get(show::<t::TunnelZone>))
+        .route("/bgp_peers/{id}", get(show::<t::BgpPeer>))
         .route(
             "/bgp_networks/{id}",
-            get(show::<t::BgpNetwork>)
-                .put(immutable)
-                .delete(remove::<t::BgpNetwork>),
+            get(show::<t::BgpNetwork>).put(immutable),
         )
+        .merge(writes::routes())
+        .merge(batch::routes())
+        .merge(changes::routes())
         .merge(routers::routes())
         .merge(bridges::routes())
         .merge(ports::routes())

@@ -2,21 +2,28 @@
 
 use axum::extract::State;
 use axum::response::Response;
-use axum::routing::{get, post};
+use axum::routing::get;
 use serde_json::{json, Value};
 use topology::integrity;
 use topology::{Class, PortLink};
 use uuid::Uuid;
 
 use super::groups::membership;
+use super::writes::{delete, post, Call, Write, Written};
 use super::{fetch, fetch_tx, list_reply, AppState, P};
 use crate::error::{ApiError, ApiResult};
-use crate::http::{created, no_content, Accept, Base, Body};
+use crate::http::{Accept, Base};
+use crate::store::Tx;
 
 pub fn routes() -> axum::Router<AppState> {
-    axum::Router::new()
-        .route("/ports/{id}/link", post(port_link).delete(port_unlink))
-        .route("/ports/{id}/port_groups", get(port_groups_list))
+    axum::Router::new().route("/ports/{id}/port_groups", get(port_groups_list))
+}
+
+pub fn writes() -> Vec<Write> {
+    vec![
+        post("/ports/{id}/link", port_link),
+        delete("/ports/{id}/link", port_unlink),
+    ]
 }
 
 fn str_field<'a>(v: &'a Value, f: &str) -> Option<&'a str> {
@@ -53,13 +60,9 @@ fn link_refusal(a: &Value, b: &Value) -> Option<ApiError> {
     None
 }
 
-async fn port_link(
-    State(s): State<AppState>,
-    base: Base,
-    P(id): P<Uuid>,
-    body: Body,
-) -> ApiResult<Response> {
-    let link: PortLink = body.parse(&["PortLink", "Port"])?;
+fn port_link(tx: &mut Tx<'_>, c: &Call<'_>) -> ApiResult<Written> {
+    let id = c.id("id")?;
+    let link: PortLink = c.body()?.parse(&["PortLink", "Port"])?;
     let peer = link.peer_id;
     if peer == id {
         return Err(ApiError::violation(
@@ -67,33 +70,23 @@ async fn port_link(
             "a port cannot be linked to itself",
         ));
     }
-    s.store
-        .transact(|tx| {
-            let mut port = fetch_tx(tx, Class::Port, id)?;
-            let other = fetch_tx(tx, Class::Port, peer)?;
-            if let Some(refusal) = link_refusal(&port, &other) {
-                return Err(refusal);
-            }
-            port["peerId"] = json!(peer.to_string());
-            integrity::update(tx, Class::Port, port)?;
-            Ok(())
-        })
-        .await?;
-    Ok(created(base.uri(&format!("/ports/{id}/link"))))
+    let mut port = fetch_tx(tx, Class::Port, id)?;
+    let other = fetch_tx(tx, Class::Port, peer)?;
+    if let Some(refusal) = link_refusal(&port, &other) {
+        return Err(refusal);
+    }
+    port["peerId"] = json!(peer.to_string());
+    integrity::update(tx, Class::Port, port)?;
+    Ok(Written::Created(c.base.uri(&format!("/ports/{id}/link"))))
 }
 
-async fn port_unlink(State(s): State<AppState>, P(id): P<Uuid>) -> ApiResult<Response> {
-    s.store
-        .transact(|tx| {
-            let mut port = fetch_tx(tx, Class::Port, id)?;
-            if port.get("peerId").is_some_and(|p| !p.is_null()) {
-                port["peerId"] = Value::Null;
-                integrity::update(tx, Class::Port, port)?;
-            }
-            Ok::<_, ApiError>(())
-        })
-        .await?;
-    Ok(no_content())
+fn port_unlink(tx: &mut Tx<'_>, c: &Call<'_>) -> ApiResult<Written> {
+    let mut port = fetch_tx(tx, Class::Port, c.id("id")?)?;
+    if port.get("peerId").is_some_and(|p| !p.is_null()) {
+        port["peerId"] = Value::Null;
+        integrity::update(tx, Class::Port, port)?;
+    }
+    Ok(Written::Done)
 }
 
 async fn port_groups_list(

@@ -41,7 +41,12 @@ const TEMPLATES: &[(&str, &str)] = &[
 ];
 
 /// Our extensions, advertised so clients can find them and skip them on a real MidoNet.
-const EXTENSIONS: &[(&str, &str)] = &[("adminHosts", "/admin/hosts"), ("openApi", "/openapi.json")];
+const EXTENSIONS: &[(&str, &str)] = &[
+    ("adminHosts", "/admin/hosts"),
+    ("batch", "/batch"),
+    ("changes", "/changes"),
+    ("openApi", "/openapi.json"),
+];
 
 pub fn document(base: &Base) -> Value {
     let mut root = Map::new();

@@ -7,31 +7,38 @@ use serde_json::{json, Value};
 use topology::{BgpNetwork, BgpPeer, Class, Port, PortType, Route};
 use uuid::Uuid;
 
+use super::writes::{post, Call, Write, Written};
 use super::{children, fetch, fetch_tx, insert, list_reply, ApiResource, AppState, P};
 use crate::error::{ApiError, ApiResult};
-use crate::http::{Accept, Base, Body};
+use crate::http::{Accept, Base};
 use crate::render::render;
-use crate::store::Store;
+use crate::store::{Store, Tx};
 
 pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
-        .route(
-            "/routers/{id}/ports",
-            get(router_ports_list).post(router_port_create),
-        )
+        .route("/routers/{id}/ports", get(router_ports_list))
         .route("/routers/{id}/peer_ports", get(router_peer_ports_list))
-        .route(
-            "/routers/{id}/routes",
-            get(router_children_list::<Route>).post(router_route_create),
-        )
+        .route("/routers/{id}/routes", get(router_children_list::<Route>))
         .route(
             "/routers/{id}/bgp_peers",
-            get(router_children_list::<BgpPeer>).post(router_child_create::<BgpPeer>),
+            get(router_children_list::<BgpPeer>),
         )
         .route(
             "/routers/{id}/bgp_networks",
-            get(router_children_list::<BgpNetwork>).post(router_child_create::<BgpNetwork>),
+            get(router_children_list::<BgpNetwork>),
         )
+}
+
+pub fn writes() -> Vec<Write> {
+    vec![
+        post("/routers/{id}/ports", router_port_create),
+        post("/routers/{id}/routes", router_route_create),
+        post("/routers/{id}/bgp_peers", router_child_create::<BgpPeer>),
+        post(
+            "/routers/{id}/bgp_networks",
+            router_child_create::<BgpNetwork>,
+        ),
+    ]
 }
 
 /// Ports of a device, rendered.
@@ -52,15 +59,15 @@ pub fn device_peer_ports(store: &Store, base: &Base, device: Uuid) -> Vec<Value>
         .collect()
 }
 
-/// Creates a port of `port_type` on `device`, which must exist and be of that kind.
-pub async fn create_device_port(
-    store: &Store,
-    base: &Base,
-    device: Uuid,
+/// Creates a port of `port_type` on the device `{id}`, which must exist and be of that kind.
+pub fn create_device_port(
+    tx: &mut Tx<'_>,
+    c: &Call<'_>,
     port_type: PortType,
-    body: &Body,
-) -> ApiResult<Response> {
-    fetch(store, port_type.device_class(), device)?;
+) -> ApiResult<Written> {
+    let device = c.id("id")?;
+    fetch_tx(tx, port_type.device_class(), device)?;
+    let body = c.body()?;
     let kind = match port_type {
         PortType::Bridge => "Bridge",
         PortType::Router => "Router",
@@ -78,13 +85,12 @@ pub async fn create_device_port(
         port.port_mac = None;
     }
     insert(
-        store,
-        base,
+        tx,
+        c.base,
         port,
         |v| v["deviceId"] = json!(device.to_string()),
         |_, _| Ok(()),
     )
-    .await
 }
 
 async fn router_ports_list(
@@ -97,13 +103,8 @@ async fn router_ports_list(
     list_reply(&accept, Port::MEDIA, device_ports(&s.store, &base, id))
 }
 
-async fn router_port_create(
-    State(s): State<AppState>,
-    base: Base,
-    P(id): P<Uuid>,
-    body: Body,
-) -> ApiResult<Response> {
-    create_device_port(&s.store, &base, id, PortType::Router, &body).await
+fn router_port_create(tx: &mut Tx<'_>, c: &Call<'_>) -> ApiResult<Written> {
+    create_device_port(tx, c, PortType::Router)
 }
 
 async fn router_peer_ports_list(
@@ -132,36 +133,27 @@ async fn router_children_list<R: ApiResource>(
 }
 
 /// Creates an object of `R` on a router (BGP peers, BGP networks).
-async fn router_child_create<R: ApiResource>(
-    State(s): State<AppState>,
-    base: Base,
-    P(id): P<Uuid>,
-    body: Body,
-) -> ApiResult<Response> {
-    fetch(&s.store, Class::Router, id)?;
-    let obj: R = body.parse(R::MEDIA)?;
+fn router_child_create<R: ApiResource>(tx: &mut Tx<'_>, c: &Call<'_>) -> ApiResult<Written> {
+    let id = c.id("id")?;
+    fetch_tx(tx, Class::Router, id)?;
+    let obj: R = c.body()?.parse(R::MEDIA)?;
     insert(
-        &s.store,
-        &base,
+        tx,
+        c.base,
         obj,
         |v| v["routerId"] = json!(id.to_string()),
         |_, _| Ok(()),
     )
-    .await
 }
 
-async fn router_route_create(
-    State(s): State<AppState>,
-    base: Base,
-    P(id): P<Uuid>,
-    body: Body,
-) -> ApiResult<Response> {
-    fetch(&s.store, Class::Router, id)?;
-    let route: Route = body.parse(Route::MEDIA)?;
+fn router_route_create(tx: &mut Tx<'_>, c: &Call<'_>) -> ApiResult<Written> {
+    let id = c.id("id")?;
+    fetch_tx(tx, Class::Router, id)?;
+    let route: Route = c.body()?.parse(Route::MEDIA)?;
     let next_hop = route.next_hop_port;
     insert(
-        &s.store,
-        &base,
+        tx,
+        c.base,
         route,
         |v| v["routerId"] = json!(id.to_string()),
         |tx, _| {
@@ -178,5 +170,4 @@ async fn router_route_create(
             Ok(())
         },
     )
-    .await
 }

@@ -11,20 +11,22 @@ use topology::integrity::{self, Objects};
 use topology::{Class, SystemState, Tenant};
 use uuid::Uuid;
 
+use super::writes::{put, Call, Write, Written};
 use super::{list_reply, one_reply, AppState, P};
 use crate::error::{ApiError, ApiResult};
-use crate::http::{no_content, Accept, Base, Body};
+use crate::http::{Accept, Base};
 use crate::render::with_links;
-use crate::store::Store;
+use crate::store::{Store, Tx};
 
 pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
-        .route(
-            "/system_state",
-            get(system_state_get).put(system_state_update),
-        )
+        .route("/system_state", get(system_state_get))
         .route("/tenants", get(tenants_list))
         .route("/tenants/{id}", get(tenant_get))
+}
+
+pub fn writes() -> Vec<Write> {
+    vec![put("/system_state", system_state_update)]
 }
 
 const STATE_MEDIA: &[&str] = &["SystemState"];
@@ -50,23 +52,18 @@ async fn system_state_get(
     )
 }
 
-async fn system_state_update(State(s): State<AppState>, body: Body) -> ApiResult<Response> {
-    let state: SystemState = body.parse(STATE_MEDIA)?;
+fn system_state_update(tx: &mut Tx<'_>, c: &Call<'_>) -> ApiResult<Written> {
+    let state: SystemState = c.body()?.parse(STATE_MEDIA)?;
     state.validate()?;
     let mut value =
         serde_json::to_value(&state).map_err(|e| ApiError::bad_request(e.to_string()))?;
     value["id"] = json!(Uuid::nil());
-    s.store
-        .transact(|tx| {
-            if tx.get(Class::SystemState, Uuid::nil()).is_some() {
-                integrity::update(tx, Class::SystemState, value.clone())?;
-            } else {
-                integrity::create(tx, Class::SystemState, value.clone())?;
-            }
-            Ok::<_, ApiError>(())
-        })
-        .await?;
-    Ok(no_content())
+    if tx.get(Class::SystemState, Uuid::nil()).is_some() {
+        integrity::update(tx, Class::SystemState, value)?;
+    } else {
+        integrity::create(tx, Class::SystemState, value)?;
+    }
+    Ok(Written::Done)
 }
 
 fn tenant_ids(store: &Store) -> BTreeSet<String> {

@@ -10,38 +10,44 @@ use serde_json::{json, Value};
 use topology::{format_mac, mac_to_uri, parse_mac, Class, Ip4Mac, MacPort};
 use uuid::Uuid;
 
+use super::writes::{delete, post, Call, Write, Written};
 use super::{fetch, fetch_tx, list_reply, one_reply, AppState, P};
 use crate::error::{ApiError, ApiResult};
-use crate::http::{created, no_content, Accept, Base, Body};
+use crate::http::{Accept, Base};
 use crate::render::with_links;
-use crate::store::{Store, PERSISTENT};
+use crate::store::{Tx, PERSISTENT};
 
 pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
-        .route(
-            "/bridges/{id}/mac_table",
-            get(mac_table_list).post(mac_entry_create),
-        )
-        .route(
-            "/bridges/{id}/mac_table/{entry}",
-            get(mac_entry_get).delete(mac_entry_delete),
-        )
+        .route("/bridges/{id}/mac_table", get(mac_table_list))
+        .route("/bridges/{id}/mac_table/{entry}", get(mac_entry_get))
         .route(
             "/bridges/{id}/vlans/{vlan}/mac_table",
-            get(vlan_mac_table_list).post(vlan_mac_entry_create),
+            get(vlan_mac_table_list),
         )
         .route(
             "/bridges/{id}/vlans/{vlan}/mac_table/{entry}",
-            get(vlan_mac_entry_get).delete(vlan_mac_entry_delete),
+            get(vlan_mac_entry_get),
         )
-        .route(
-            "/bridges/{id}/arp_table",
-            get(arp_table_list).post(arp_entry_create),
-        )
-        .route(
-            "/bridges/{id}/arp_table/{entry}",
-            get(arp_entry_get).delete(arp_entry_delete),
-        )
+        .route("/bridges/{id}/arp_table", get(arp_table_list))
+        .route("/bridges/{id}/arp_table/{entry}", get(arp_entry_get))
+}
+
+pub fn writes() -> Vec<Write> {
+    vec![
+        post("/bridges/{id}/mac_table", mac_entry_create),
+        delete("/bridges/{id}/mac_table/{entry}", mac_entry_delete),
+        post(
+            "/bridges/{id}/vlans/{vlan}/mac_table",
+            vlan_mac_entry_create,
+        ),
+        delete(
+            "/bridges/{id}/vlans/{vlan}/mac_table/{entry}",
+            vlan_mac_entry_delete,
+        ),
+        post("/bridges/{id}/arp_table", arp_entry_create),
+        delete("/bridges/{id}/arp_table/{entry}", arp_entry_delete),
+    ]
 }
 
 const MAC_MEDIA: &[&str] = &["MacPort"];
@@ -68,10 +74,9 @@ fn mac_value(base: &Base, bridge: Uuid, vlan: u16, mac: &str, port: &str) -> Val
     )
 }
 
-/// MAC entries of a bridge, of one VLAN or all.
-fn mac_entries(store: &Store, bridge: Uuid, only: Option<u16>) -> Vec<(u16, String, String)> {
-    store
-        .table(Class::Network, bridge, MAC_TABLE)
+/// MAC entries of a bridge's MAC table listing, of one VLAN or all.
+fn mac_entries(table: &[String], only: Option<u16>) -> Vec<(u16, String, String)> {
+    table
         .iter()
         .filter_map(|path| {
             let (vlan, name) = path.split_once('/')?;
@@ -103,58 +108,48 @@ fn list_macs(
     vlan: Option<u16>,
 ) -> ApiResult<Response> {
     fetch(&s.store, Class::Network, id)?;
-    let items = mac_entries(&s.store, id, vlan)
+    let items = mac_entries(&s.store.table(Class::Network, id, MAC_TABLE), vlan)
         .into_iter()
         .map(|(v, mac, port)| mac_value(base, id, v, &mac, &port))
         .collect();
     list_reply(accept, MAC_MEDIA, items)
 }
 
-async fn create_mac(
-    s: &AppState,
-    base: &Base,
-    id: Uuid,
-    vlan: Option<u16>,
-    body: &Body,
-) -> ApiResult<Response> {
-    let entry: MacPort = body.parse(MAC_MEDIA)?;
+fn create_mac(tx: &mut Tx<'_>, c: &Call<'_>, vlan: Option<u16>) -> ApiResult<Written> {
+    let id = c.id("id")?;
+    let entry: MacPort = c.body()?.parse(MAC_MEDIA)?;
     entry.validate()?;
     let vlan = vlan.or(entry.vlan_id).unwrap_or(0);
     let mac = parse_mac(&entry.mac_addr)
         .map(format_mac)
         .unwrap_or_default();
     let port = entry.port_id;
-    s.store
-        .transact(|tx| {
-            fetch_tx(tx, Class::Network, id)?;
-            let p = fetch_tx(tx, Class::Port, port)?;
-            if p.get("deviceId").and_then(Value::as_str) != Some(id.to_string().as_str()) {
-                return Err(ApiError::violation(
-                    "portId",
-                    format!("port {port} is not a port of bridge {id}"),
-                ));
-            }
-            tx.put_table_entry(
-                Class::Network,
-                id,
-                &format!("{MAC_TABLE}/{vlan}"),
-                &format!("{mac},{port},{PERSISTENT}"),
-            );
-            Ok(())
-        })
-        .await?;
-    Ok(created(
-        mac_value(base, id, vlan, &mac, &port.to_string())["uri"]
+    fetch_tx(tx, Class::Network, id)?;
+    let p = fetch_tx(tx, Class::Port, port)?;
+    if p.get("deviceId").and_then(Value::as_str) != Some(id.to_string().as_str()) {
+        return Err(ApiError::violation(
+            "portId",
+            format!("port {port} is not a port of bridge {id}"),
+        ));
+    }
+    tx.put_table_entry(
+        Class::Network,
+        id,
+        &format!("{MAC_TABLE}/{vlan}"),
+        &format!("{mac},{port},{PERSISTENT}"),
+    );
+    Ok(Written::Created(
+        mac_value(c.base, id, vlan, &mac, &port.to_string())["uri"]
             .as_str()
             .unwrap_or_default()
             .to_string(),
     ))
 }
 
-fn find_mac(s: &AppState, id: Uuid, vlan: u16, entry: &str) -> ApiResult<(String, String)> {
-    fetch(&s.store, Class::Network, id)?;
+/// The entry `entry` (`<mac>_<port>`) of VLAN `vlan` in a bridge's MAC table listing.
+fn find_mac(table: &[String], id: Uuid, vlan: u16, entry: &str) -> ApiResult<(String, String)> {
     let (mac, port) = parse_mac_key(entry)?;
-    mac_entries(&s.store, id, Some(vlan))
+    mac_entries(table, Some(vlan))
         .into_iter()
         .find(|(_, m, p)| *m == mac && *p == port.to_string())
         .map(|(_, m, p)| (m, p))
@@ -165,20 +160,29 @@ fn find_mac(s: &AppState, id: Uuid, vlan: u16, entry: &str) -> ApiResult<(String
         })
 }
 
-async fn delete_mac(s: &AppState, id: Uuid, vlan: u16, entry: &str) -> ApiResult<Response> {
-    let (mac, port) = find_mac(s, id, vlan, entry)?;
-    s.store
-        .transact(|tx| {
-            tx.remove_table_entry(
-                Class::Network,
-                id,
-                &format!("{MAC_TABLE}/{vlan}"),
-                &format!("{mac},{port},{PERSISTENT}"),
-            );
-            Ok::<_, ApiError>(())
-        })
-        .await?;
-    Ok(no_content())
+/// A MAC entry as the store holds it now, for the GETs.
+fn stored_mac(s: &AppState, id: Uuid, vlan: u16, entry: &str) -> ApiResult<(String, String)> {
+    fetch(&s.store, Class::Network, id)?;
+    find_mac(
+        &s.store.table(Class::Network, id, MAC_TABLE),
+        id,
+        vlan,
+        entry,
+    )
+}
+
+fn delete_mac(tx: &mut Tx<'_>, c: &Call<'_>, vlan: u16) -> ApiResult<Written> {
+    let id = c.id("id")?;
+    fetch_tx(tx, Class::Network, id)?;
+    let table = tx.table(Class::Network, id, MAC_TABLE);
+    let (mac, port) = find_mac(&table, id, vlan, c.param("entry")?)?;
+    tx.remove_table_entry(
+        Class::Network,
+        id,
+        &format!("{MAC_TABLE}/{vlan}"),
+        &format!("{mac},{port},{PERSISTENT}"),
+    );
+    Ok(Written::Done)
 }
 
 async fn mac_table_list(
@@ -199,22 +203,12 @@ async fn vlan_mac_table_list(
     list_macs(&s, &accept, &base, id, Some(vlan))
 }
 
-async fn mac_entry_create(
-    State(s): State<AppState>,
-    base: Base,
-    P(id): P<Uuid>,
-    body: Body,
-) -> ApiResult<Response> {
-    create_mac(&s, &base, id, None, &body).await
+fn mac_entry_create(tx: &mut Tx<'_>, c: &Call<'_>) -> ApiResult<Written> {
+    create_mac(tx, c, None)
 }
 
-async fn vlan_mac_entry_create(
-    State(s): State<AppState>,
-    base: Base,
-    P((id, vlan)): P<(Uuid, u16)>,
-    body: Body,
-) -> ApiResult<Response> {
-    create_mac(&s, &base, id, Some(vlan), &body).await
+fn vlan_mac_entry_create(tx: &mut Tx<'_>, c: &Call<'_>) -> ApiResult<Written> {
+    create_mac(tx, c, Some(c.parsed("vlan")?))
 }
 
 async fn mac_entry_get(
@@ -223,7 +217,7 @@ async fn mac_entry_get(
     base: Base,
     P((id, entry)): P<(Uuid, String)>,
 ) -> ApiResult<Response> {
-    let (mac, port) = find_mac(&s, id, 0, &entry)?;
+    let (mac, port) = stored_mac(&s, id, 0, &entry)?;
     one_reply(&accept, MAC_MEDIA, mac_value(&base, id, 0, &mac, &port))
 }
 
@@ -233,22 +227,16 @@ async fn vlan_mac_entry_get(
     base: Base,
     P((id, vlan, entry)): P<(Uuid, u16, String)>,
 ) -> ApiResult<Response> {
-    let (mac, port) = find_mac(&s, id, vlan, &entry)?;
+    let (mac, port) = stored_mac(&s, id, vlan, &entry)?;
     one_reply(&accept, MAC_MEDIA, mac_value(&base, id, vlan, &mac, &port))
 }
 
-async fn mac_entry_delete(
-    State(s): State<AppState>,
-    P((id, entry)): P<(Uuid, String)>,
-) -> ApiResult<Response> {
-    delete_mac(&s, id, 0, &entry).await
+fn mac_entry_delete(tx: &mut Tx<'_>, c: &Call<'_>) -> ApiResult<Written> {
+    delete_mac(tx, c, 0)
 }
 
-async fn vlan_mac_entry_delete(
-    State(s): State<AppState>,
-    P((id, vlan, entry)): P<(Uuid, u16, String)>,
-) -> ApiResult<Response> {
-    delete_mac(&s, id, vlan, &entry).await
+fn vlan_mac_entry_delete(tx: &mut Tx<'_>, c: &Call<'_>) -> ApiResult<Written> {
+    delete_mac(tx, c, c.parsed("vlan")?)
 }
 
 fn arp_value(base: &Base, bridge: Uuid, ip: &str, mac: &str) -> Value {
@@ -259,9 +247,8 @@ fn arp_value(base: &Base, bridge: Uuid, ip: &str, mac: &str) -> Value {
     with_links(json!({"ip": ip, "mac": mac}), &[("uri", uri)])
 }
 
-fn arp_entries(store: &Store, bridge: Uuid) -> Vec<(String, String)> {
-    store
-        .table(Class::Network, bridge, ARP_TABLE)
+fn arp_entries(table: &[String]) -> Vec<(String, String)> {
+    table
         .iter()
         .filter_map(|name| split_entry(name).map(|(ip, mac)| (ip.to_string(), mac.to_string())))
         .collect()
@@ -274,45 +261,36 @@ async fn arp_table_list(
     P(id): P<Uuid>,
 ) -> ApiResult<Response> {
     fetch(&s.store, Class::Network, id)?;
-    let items = arp_entries(&s.store, id)
+    let items = arp_entries(&s.store.table(Class::Network, id, ARP_TABLE))
         .iter()
         .map(|(ip, mac)| arp_value(&base, id, ip, mac))
         .collect();
     list_reply(&accept, ARP_MEDIA, items)
 }
 
-async fn arp_entry_create(
-    State(s): State<AppState>,
-    base: Base,
-    P(id): P<Uuid>,
-    body: Body,
-) -> ApiResult<Response> {
-    let entry: Ip4Mac = body.parse(ARP_MEDIA)?;
+fn arp_entry_create(tx: &mut Tx<'_>, c: &Call<'_>) -> ApiResult<Written> {
+    let id = c.id("id")?;
+    let entry: Ip4Mac = c.body()?.parse(ARP_MEDIA)?;
     entry.validate()?;
     let mac = parse_mac(&entry.mac).map(format_mac).unwrap_or_default();
     let ip = entry.ip.to_string();
-    s.store
-        .transact(|tx| {
-            fetch_tx(tx, Class::Network, id)?;
-            tx.put_table_entry(
-                Class::Network,
-                id,
-                ARP_TABLE,
-                &format!("{ip},{mac},{PERSISTENT}"),
-            );
-            Ok::<_, ApiError>(())
-        })
-        .await?;
-    Ok(created(
-        arp_value(&base, id, &ip, &mac)["uri"]
+    fetch_tx(tx, Class::Network, id)?;
+    tx.put_table_entry(
+        Class::Network,
+        id,
+        ARP_TABLE,
+        &format!("{ip},{mac},{PERSISTENT}"),
+    );
+    Ok(Written::Created(
+        arp_value(c.base, id, &ip, &mac)["uri"]
             .as_str()
             .unwrap_or_default()
             .to_string(),
     ))
 }
 
-fn find_arp(s: &AppState, id: Uuid, entry: &str) -> ApiResult<(String, String)> {
-    fetch(&s.store, Class::Network, id)?;
+/// The entry `entry` (`<ip>_<mac>`) in a bridge's ARP table listing.
+fn find_arp(table: &[String], id: Uuid, entry: &str) -> ApiResult<(String, String)> {
     let bad = || {
         ApiError::missing(format!(
             "no such ARP table entry: '{entry}' is not of the form 10.0.0.1_aa-bb-cc-dd-ee-ff"
@@ -321,7 +299,7 @@ fn find_arp(s: &AppState, id: Uuid, entry: &str) -> ApiResult<(String, String)> 
     let (ip, mac) = entry.split_once('_').ok_or_else(bad)?;
     let ip: Ipv4Addr = ip.parse().map_err(|_| bad())?;
     let mac = parse_mac(mac).map(format_mac).ok_or_else(bad)?;
-    arp_entries(&s.store, id)
+    arp_entries(table)
         .into_iter()
         .find(|(i, m)| *i == ip.to_string() && *m == mac)
         .ok_or_else(|| {
@@ -335,25 +313,22 @@ async fn arp_entry_get(
     base: Base,
     P((id, entry)): P<(Uuid, String)>,
 ) -> ApiResult<Response> {
-    let (ip, mac) = find_arp(&s, id, &entry)?;
+    fetch(&s.store, Class::Network, id)?;
+    let table = s.store.table(Class::Network, id, ARP_TABLE);
+    let (ip, mac) = find_arp(&table, id, &entry)?;
     one_reply(&accept, ARP_MEDIA, arp_value(&base, id, &ip, &mac))
 }
 
-async fn arp_entry_delete(
-    State(s): State<AppState>,
-    P((id, entry)): P<(Uuid, String)>,
-) -> ApiResult<Response> {
-    let (ip, mac) = find_arp(&s, id, &entry)?;
-    s.store
-        .transact(|tx| {
-            tx.remove_table_entry(
-                Class::Network,
-                id,
-                ARP_TABLE,
-                &format!("{ip},{mac},{PERSISTENT}"),
-            );
-            Ok::<_, ApiError>(())
-        })
-        .await?;
-    Ok(no_content())
+fn arp_entry_delete(tx: &mut Tx<'_>, c: &Call<'_>) -> ApiResult<Written> {
+    let id = c.id("id")?;
+    fetch_tx(tx, Class::Network, id)?;
+    let table = tx.table(Class::Network, id, ARP_TABLE);
+    let (ip, mac) = find_arp(&table, id, c.param("entry")?)?;
+    tx.remove_table_entry(
+        Class::Network,
+        id,
+        ARP_TABLE,
+        &format!("{ip},{mac},{PERSISTENT}"),
+    );
+    Ok(Written::Done)
 }

@@ -10,21 +10,24 @@ use topology::integrity::{self, Field};
 use topology::{Class, TunnelZoneHost};
 use uuid::Uuid;
 
+use super::writes::{delete, post, Call, Write, Written};
 use super::{fetch, fetch_tx, list_reply, one_reply, AppState, P};
 use crate::error::{ApiError, ApiResult};
-use crate::http::{created, no_content, Accept, Base, Body};
+use crate::http::{Accept, Base};
 use crate::render::with_links;
+use crate::store::Tx;
 
 pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
-        .route(
-            "/tunnel_zones/{id}/hosts",
-            get(zone_members_list).post(zone_member_add),
-        )
-        .route(
-            "/tunnel_zones/{id}/hosts/{host}",
-            get(zone_member_get).delete(zone_member_remove),
-        )
+        .route("/tunnel_zones/{id}/hosts", get(zone_members_list))
+        .route("/tunnel_zones/{id}/hosts/{host}", get(zone_member_get))
+}
+
+pub fn writes() -> Vec<Write> {
+    vec![
+        post("/tunnel_zones/{id}/hosts", zone_member_add),
+        delete("/tunnel_zones/{id}/hosts/{host}", zone_member_remove),
+    ]
 }
 
 const MEMBER_MEDIA: &[&str] = &["TunnelZoneHost", "GreTunnelZoneHost", "VxLanTunnelZoneHost"];
@@ -86,55 +89,36 @@ async fn zone_member_get(
     one_reply(&accept, MEMBER_MEDIA, member)
 }
 
-async fn zone_member_add(
-    State(s): State<AppState>,
-    base: Base,
-    P(id): P<Uuid>,
-    body: Body,
-) -> ApiResult<Response> {
-    let m: TunnelZoneHost = body.parse(MEMBER_MEDIA)?;
+fn zone_member_add(tx: &mut Tx<'_>, c: &Call<'_>) -> ApiResult<Written> {
+    let id = c.id("id")?;
+    let m: TunnelZoneHost = c.body()?.parse(MEMBER_MEDIA)?;
     let (host, address): (Uuid, IpAddr) = (m.host_id, m.ip_address);
-    s.store
-        .transact(|tx| {
-            let mut zone = fetch_tx(tx, Class::TunnelZone, id)?;
-            if integrity::refs(&zone, MEMBERS).contains(&host) {
-                return Err(ApiError::conflict(format!(
-                    "host {host} is already a member of tunnel zone {id}"
-                )));
-            }
-            let list = zone["hosts"].as_array().cloned().unwrap_or_default();
-            let mut list = list;
-            list.push(json!({"hostId": host, "ipAddress": address.to_string()}));
-            zone["hosts"] = Value::Array(list);
-            integrity::update(tx, Class::TunnelZone, zone)?;
-            Ok(())
-        })
-        .await?;
-    Ok(created(
-        base.uri(&format!("/tunnel_zones/{id}/hosts/{host}")),
+    let mut zone = fetch_tx(tx, Class::TunnelZone, id)?;
+    if integrity::refs(&zone, MEMBERS).contains(&host) {
+        return Err(ApiError::conflict(format!(
+            "host {host} is already a member of tunnel zone {id}"
+        )));
+    }
+    let mut list = zone["hosts"].as_array().cloned().unwrap_or_default();
+    list.push(json!({"hostId": host, "ipAddress": address.to_string()}));
+    zone["hosts"] = Value::Array(list);
+    integrity::update(tx, Class::TunnelZone, zone)?;
+    Ok(Written::Created(
+        c.base.uri(&format!("/tunnel_zones/{id}/hosts/{host}")),
     ))
 }
 
-async fn zone_member_remove(
-    State(s): State<AppState>,
-    P((id, host)): P<(Uuid, Uuid)>,
-) -> ApiResult<Response> {
-    s.store
-        .transact(|tx| {
-            let mut zone = fetch_tx(tx, Class::TunnelZone, id)?;
-            if !integrity::refs(&zone, MEMBERS).contains(&host) {
-                return Err(ApiError::missing(format!(
-                    "host {host} is not a member of tunnel zone {id}"
-                )));
-            }
-            if let Some(list) = zone["hosts"].as_array_mut() {
-                list.retain(|m| {
-                    m.get("hostId").and_then(Value::as_str) != Some(host.to_string().as_str())
-                });
-            }
-            integrity::update(tx, Class::TunnelZone, zone)?;
-            Ok(())
-        })
-        .await?;
-    Ok(no_content())
+fn zone_member_remove(tx: &mut Tx<'_>, c: &Call<'_>) -> ApiResult<Written> {
+    let (id, host) = (c.id("id")?, c.id("host")?);
+    let mut zone = fetch_tx(tx, Class::TunnelZone, id)?;
+    if !integrity::refs(&zone, MEMBERS).contains(&host) {
+        return Err(ApiError::missing(format!(
+            "host {host} is not a member of tunnel zone {id}"
+        )));
+    }
+    if let Some(list) = zone["hosts"].as_array_mut() {
+        list.retain(|m| m.get("hostId").and_then(Value::as_str) != Some(host.to_string().as_str()));
+    }
+    integrity::update(tx, Class::TunnelZone, zone)?;
+    Ok(Written::Done)
 }

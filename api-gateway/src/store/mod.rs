@@ -6,12 +6,16 @@
 //! success the mirror reflects them before `transact` returns (read-your-writes on this
 //! gateway). On a version conflict the touched keys are re-read and the closure runs again; an
 //! error from the closure discards everything it did.
+//!
+//! The mirror also answers "what changed since revision N" ([`Store::changes_since`]): every
+//! entry carries the revision that wrote it, and deletions are remembered as tombstones, the
+//! last [`MAX_TOMBSTONES`] of them; older questions are refused so the caller reads everything.
 
 pub mod backend;
 pub mod embedded;
 pub mod zookeeper;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, RwLock, RwLockReadGuard};
 use std::time::Duration;
 
@@ -34,6 +38,12 @@ pub const PERSISTENT: &str = "2147483647";
 const ATTEMPTS: usize = 8;
 /// ZooKeeper refuses requests over 1 MB; stay well under it.
 pub const MAX_MULTI_BYTES: usize = 900 * 1024;
+/// What one op of a multi costs ZooKeeper beyond its path and data (op header, version, ACL):
+/// counted by [`Tx::multi_bytes`] so a batch split by it stays under the limit.
+const OP_OVERHEAD: usize = 64;
+/// How many deletions the mirror remembers for the change feed; asking about older ones is
+/// answered "too old" (a full read), which keeps memory bounded under heavy churn.
+pub const MAX_TOMBSTONES: usize = 100_000;
 
 pub fn model_path(class: Class, id: Uuid) -> String {
     format!("{MODELS}{}/{id}", class.name())
@@ -66,12 +76,38 @@ struct Slot {
 #[derive(Default)]
 struct Mirror {
     keys: BTreeMap<String, Slot>,
-    /// Revisions at which keys were deleted, so a stale read cannot resurrect them.
+    /// Revisions at which keys were deleted, so a stale read cannot resurrect them, and so the
+    /// change feed can report deletions.
     tombstones: HashMap<String, i64>,
+    /// The same tombstones in revision order, to answer the feed and drop the oldest.
+    deletions: BTreeSet<(i64, String)>,
     rev: i64,
+    /// The oldest revision the change feed can answer from: the revision the mirror was loaded
+    /// at (deletions before it are unknown), raised as old tombstones are dropped.
+    horizon: i64,
 }
 
 impl Mirror {
+    fn bury(&mut self, path: String, rev: i64) {
+        if let Some(old) = self.tombstones.insert(path.clone(), rev) {
+            self.deletions.remove(&(old, path.clone()));
+        }
+        self.deletions.insert((rev, path));
+        while self.deletions.len() > MAX_TOMBSTONES {
+            let Some((rev, path)) = self.deletions.pop_first() else {
+                break;
+            };
+            self.tombstones.remove(&path);
+            self.horizon = self.horizon.max(rev);
+        }
+    }
+
+    fn unbury(&mut self, path: &str) {
+        if let Some(rev) = self.tombstones.remove(path) {
+            self.deletions.remove(&(rev, path.to_string()));
+        }
+    }
+
     fn present(&mut self, entry: Entry) {
         if self
             .tombstones
@@ -99,7 +135,7 @@ impl Mirror {
             }
         };
         self.rev = self.rev.max(entry.stat.rev);
-        self.tombstones.remove(&entry.path);
+        self.unbury(&entry.path);
         self.keys.insert(
             entry.path,
             Slot {
@@ -114,7 +150,7 @@ impl Mirror {
             self.keys.remove(&path);
         }
         if !self.keys.contains_key(&path) {
-            self.tombstones.insert(path, rev);
+            self.bury(path, rev);
         }
     }
 
@@ -140,12 +176,12 @@ impl Mirror {
                         .get(path)
                         .cloned()
                         .unwrap_or_else(|| Arc::new(Value::Null));
-                    self.tombstones.remove(path);
+                    self.unbury(path);
                     self.keys.insert(path.clone(), Slot { value, stat: *stat });
                 }
                 (KvOp::Delete { path, .. }, _) => {
                     self.keys.remove(path);
-                    self.tombstones.insert(path.clone(), receipt.rev);
+                    self.bury(path.clone(), receipt.rev);
                 }
                 _ => {}
             }
@@ -285,6 +321,8 @@ impl Store {
         }
         let mut mirror = self.write_mirror();
         fresh.rev = fresh.rev.max(mirror.rev);
+        // Deletions before this load are unknown: the feed answers only from here on.
+        fresh.horizon = fresh.rev;
         *mirror = fresh;
         tracing::info!(
             keys = mirror.keys.len(),
@@ -323,6 +361,51 @@ impl Store {
             .prefixed(&dir)
             .map(|(k, _)| k[dir.len()..].to_string())
             .collect()
+    }
+
+    /// The objects (not state-table entries) written or deleted after revision `since`, in
+    /// revision order, at most `limit` of them unless one revision holds more (a revision is
+    /// never split, so following up from [`Changes::revision`] misses nothing). `Err(Gone)`
+    /// when `since` is older than the mirror remembers or newer than it has seen: the caller
+    /// must read everything. Changes by other writers are seen when their watch arrives, so a
+    /// feed is as current as this gateway's mirror.
+    pub fn changes_since(&self, since: i64, limit: usize) -> Result<Changes, Gone> {
+        let mirror = self.read_mirror();
+        if since < mirror.horizon || since > mirror.rev {
+            return Err(Gone {
+                since,
+                horizon: mirror.horizon,
+                revision: mirror.rev,
+            });
+        }
+        let mut found: Vec<Change> = mirror
+            .prefixed(MODELS)
+            .filter(|(_, slot)| slot.stat.rev > since)
+            .filter_map(|(path, slot)| Change::at(path, slot.stat.rev, Some(slot.value.clone())))
+            .chain(
+                mirror
+                    .deletions
+                    .range((since + 1, String::new())..)
+                    .filter_map(|(rev, path)| Change::at(path, *rev, None)),
+            )
+            .collect();
+        found.sort_by_key(|c| (c.rev, c.class.name(), c.id));
+        let mut more = false;
+        if found.len() > limit.max(1) {
+            let cut_rev = found[limit.max(1) - 1].rev;
+            let keep = found.partition_point(|c| c.rev <= cut_rev);
+            more = keep < found.len();
+            found.truncate(keep);
+        }
+        let revision = match (more, found.last()) {
+            (true, Some(last)) => last.rev,
+            _ => mirror.rev,
+        };
+        Ok(Changes {
+            revision,
+            changes: found,
+            more,
+        })
     }
 
     /// Runs `work` as one atomic write; see the module contract.
@@ -392,6 +475,62 @@ impl Store {
     }
 }
 
+/// One object written or deleted, as the change feed reports it.
+#[derive(Debug, Clone)]
+pub struct Change {
+    pub class: Class,
+    pub id: Uuid,
+    /// The revision that wrote or deleted it.
+    pub rev: i64,
+    /// The stored object; `None` for a deletion.
+    pub value: Option<Arc<Value>>,
+}
+
+impl Change {
+    /// The change of the object at `path` (`zoom/0/models/<Class>/<uuid>`), if it is one.
+    fn at(path: &str, rev: i64, value: Option<Arc<Value>>) -> Option<Change> {
+        let (class, id) = path.strip_prefix(MODELS)?.split_once('/')?;
+        Some(Change {
+            class: Class::from_name(class)?,
+            id: id.parse().ok()?,
+            rev,
+            value,
+        })
+    }
+}
+
+/// An answer of [`Store::changes_since`].
+#[derive(Debug, Clone)]
+pub struct Changes {
+    /// Where to ask from next time: the store revision, or the last revision included when
+    /// `more` is set.
+    pub revision: i64,
+    pub changes: Vec<Change>,
+    /// The answer was cut at the limit; ask again from `revision`.
+    pub more: bool,
+}
+
+/// The change feed cannot answer from `since`: the caller must read everything.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("changes since revision {since} are not known here (this gateway answers from revision {horizon} to {revision}): read everything again")]
+pub struct Gone {
+    pub since: i64,
+    pub horizon: i64,
+    pub revision: i64,
+}
+
+/// How to undo one step of a transaction, back to a [`Savepoint`].
+enum Undo {
+    /// A key's write entry before the step (`None`: it had none).
+    Write(String, Option<Option<Arc<Value>>>),
+    /// A key first read in the step.
+    Read(String),
+}
+
+/// A point in a transaction that [`Tx::rollback`] returns to.
+#[derive(Debug, Clone, Copy)]
+pub struct Savepoint(usize);
+
 /// One transaction's view: the mirror snapshot plus this transaction's own writes.
 pub struct Tx<'a> {
     mirror: &'a Mirror,
@@ -399,6 +538,13 @@ pub struct Tx<'a> {
     reads: BTreeMap<String, Option<i32>>,
     /// Keys written: `Some` = put, `None` = delete.
     writes: BTreeMap<String, Option<Arc<Value>>>,
+    /// Every change to `reads` and `writes`, in order, so a step can be undone.
+    journal: Vec<Undo>,
+    /// Estimated multi bytes per written key, and the keys whose estimate is out of date.
+    sizes: HashMap<String, usize>,
+    dirty: BTreeSet<String>,
+    written_bytes: usize,
+    read_bytes: usize,
 }
 
 impl<'a> Tx<'a> {
@@ -407,6 +553,11 @@ impl<'a> Tx<'a> {
             mirror,
             reads: BTreeMap::new(),
             writes: BTreeMap::new(),
+            journal: Vec::new(),
+            sizes: HashMap::new(),
+            dirty: BTreeSet::new(),
+            written_bytes: 0,
+            read_bytes: 0,
         }
     }
 
@@ -415,8 +566,66 @@ impl<'a> Tx<'a> {
             return w.clone();
         }
         let slot = self.mirror.keys.get(&path);
-        self.reads.insert(path, slot.map(|s| s.stat.version));
+        if !self.reads.contains_key(&path) {
+            self.read_bytes += path.len() + OP_OVERHEAD;
+            self.journal.push(Undo::Read(path.clone()));
+            self.reads.insert(path, slot.map(|s| s.stat.version));
+        }
         slot.map(|s| s.value.clone())
+    }
+
+    /// Records `write` for `path`, remembering what it replaces.
+    fn write(&mut self, path: String, write: Option<Arc<Value>>) {
+        let before = self.writes.insert(path.clone(), write);
+        self.dirty.insert(path.clone());
+        self.journal.push(Undo::Write(path, before));
+    }
+
+    /// Where the transaction stands now, to [`Tx::rollback`] to. Only the latest savepoint
+    /// can be returned to: steps before it are settled, and their undo records dropped, so a
+    /// long batch keeps one step's worth of them.
+    pub fn savepoint(&mut self) -> Savepoint {
+        self.journal.clear();
+        Savepoint(0)
+    }
+
+    /// Undoes every read and write made after `point`.
+    pub fn rollback(&mut self, point: Savepoint) {
+        while self.journal.len() > point.0 {
+            match self.journal.pop() {
+                Some(Undo::Write(path, before)) => {
+                    match before {
+                        Some(w) => self.writes.insert(path.clone(), w),
+                        None => self.writes.remove(&path),
+                    };
+                    self.dirty.insert(path);
+                }
+                Some(Undo::Read(path)) => {
+                    self.reads.remove(&path);
+                    self.read_bytes = self.read_bytes.saturating_sub(path.len() + OP_OVERHEAD);
+                }
+                None => break,
+            }
+        }
+    }
+
+    /// An upper bound of the size of the multi this transaction would send (paths, data and
+    /// per-op overhead), comparable with [`MAX_MULTI_BYTES`]. Cheap to call after every step:
+    /// only keys written since the last call are measured again.
+    pub fn multi_bytes(&mut self) -> usize {
+        for path in std::mem::take(&mut self.dirty) {
+            if let Some(old) = self.sizes.remove(&path) {
+                self.written_bytes -= old;
+            }
+            let size = match self.writes.get(&path) {
+                Some(Some(value)) => path.len() + OP_OVERHEAD + json_len(value),
+                Some(None) => path.len() + OP_OVERHEAD,
+                None => continue,
+            };
+            self.written_bytes += size;
+            self.sizes.insert(path, size);
+        }
+        self.written_bytes + self.read_bytes
     }
 
     /// Every object of `class` as this transaction sees it.
@@ -465,15 +674,14 @@ impl<'a> Tx<'a> {
     }
 
     pub fn put_table_entry(&mut self, class: Class, id: Uuid, table: &str, entry: &str) {
-        self.writes.insert(
+        self.write(
             format!("{}{entry}", table_dir(class, id, table)),
             Some(Arc::new(Value::Null)),
         );
     }
 
     pub fn remove_table_entry(&mut self, class: Class, id: Uuid, table: &str, entry: &str) {
-        self.writes
-            .insert(format!("{}{entry}", table_dir(class, id, table)), None);
+        self.write(format!("{}{entry}", table_dir(class, id, table)), None);
     }
 
     /// The backend ops of this transaction, and the values written by path.
@@ -549,31 +757,55 @@ impl Objects for Tx<'_> {
 
     fn get_mut(&mut self, class: Class, id: Uuid) -> Option<&mut Value> {
         let path = model_path(class, id);
-        if !self.writes.contains_key(&path) {
-            let current = self.read_path(path.clone())?;
-            self.writes.insert(path.clone(), Some(current));
-        }
+        // The journal keeps a handle on the value before this change: `make_mut` then copies
+        // it instead of changing it in place, so a rollback can restore it.
+        let current = match self.writes.get(&path) {
+            Some(w) => w.clone(),
+            None => Some(self.read_path(path.clone())?),
+        };
+        current.as_ref()?;
+        self.write(path.clone(), current);
         self.writes.get_mut(&path)?.as_mut().map(Arc::make_mut)
     }
 
     fn put(&mut self, class: Class, id: Uuid, value: Value) {
-        self.writes
-            .insert(model_path(class, id), Some(Arc::new(value)));
+        self.write(model_path(class, id), Some(Arc::new(value)));
     }
 
     fn remove(&mut self, class: Class, id: Uuid) {
-        self.writes.insert(model_path(class, id), None);
+        self.write(model_path(class, id), None);
     }
 
     fn remove_tables(&mut self, class: Class, id: Uuid) {
         let dir = format!("{TABLES}{}/{id}/", class.name());
         let paths: Vec<String> = self.mirror.prefixed(&dir).map(|(k, _)| k.clone()).collect();
         for p in paths {
-            self.reads
-                .insert(p.clone(), self.mirror.keys.get(&p).map(|s| s.stat.version));
-            self.writes.insert(p, None);
+            self.read_path(p.clone());
+            self.write(p, None);
         }
     }
+}
+
+/// The length of `value` as compact JSON, without building the text.
+fn json_len(value: &Value) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    if value.is_null() {
+        return 0;
+    }
+    let mut count = Count(0);
+    // Writing into a counter cannot fail; an error would only undercount a value that
+    // `into_ops` then refuses anyway.
+    let _ = serde_json::to_writer(&mut count, value);
+    count.0
 }
 
 #[cfg(test)]

@@ -1,0 +1,76 @@
+//! Our extension `GET /changes?since=N`: the objects written or deleted since store revision N,
+//! served from the mirror, so a client that read everything once can follow changes instead of
+//! reading everything again.
+//!
+//! `GET /changes` alone answers the current revision: take it before a full read, then follow
+//! from it. An unanswerable `since` (older than the tombstones kept, before this gateway
+//! loaded, or ahead of it) is 410 Gone: read everything again. Answers hold at most `limit`
+//! changes (default [`DEFAULT_LIMIT`]) unless one revision holds more; `more: true` says to
+//! ask again from the answer's `revision`.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::get;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::{AppState, Q};
+use crate::error::{ApiError, ApiResult};
+use crate::http::{reply, Accept, Base};
+use crate::render::render;
+
+pub const DEFAULT_LIMIT: usize = 1000;
+/// The most changes one answer may be asked for.
+pub const MAX_LIMIT: usize = 100_000;
+
+pub fn routes() -> axum::Router<AppState> {
+    axum::Router::new().route("/changes", get(changes_list))
+}
+
+#[derive(Deserialize)]
+struct ChangesQuery {
+    since: Option<i64>,
+    limit: Option<usize>,
+}
+
+async fn changes_list(
+    State(s): State<AppState>,
+    accept: Accept,
+    base: Base,
+    Q(q): Q<ChangesQuery>,
+) -> ApiResult<Response> {
+    let media = accept.negotiate(&["Changes"], false)?;
+    let Some(since) = q.since else {
+        return Ok(reply(
+            media,
+            &json!({"revision": s.store.revision(), "changed": [], "more": false}),
+        ));
+    };
+    let limit = q.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
+    let answer = s.store.changes_since(since, limit).map_err(|gone| {
+        let mut e = ApiError::new(StatusCode::GONE, gone.to_string());
+        e.violations.clear();
+        e
+    })?;
+    let changed: Vec<Value> = answer
+        .changes
+        .iter()
+        .map(|c| {
+            let mut item = json!({
+                "class": c.class.name(),
+                "id": c.id,
+                "revision": c.rev,
+                "deleted": c.value.is_none(),
+            });
+            if let Some(v) = &c.value {
+                item["object"] = render(&base, c.class, v);
+            }
+            item
+        })
+        .collect();
+    Ok(reply(
+        media,
+        &json!({"revision": answer.revision, "changed": changed, "more": answer.more}),
+    ))
+}

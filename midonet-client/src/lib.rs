@@ -57,6 +57,7 @@
 //! [`MidonetClient`] is `Clone`; clones share one connection pool and one link cache, so
 //! independent requests can run in parallel from clones.
 
+mod batch;
 mod devices;
 mod dhcp;
 mod error;
@@ -69,6 +70,7 @@ mod root;
 mod system;
 mod tables;
 
+pub use batch::{BatchError, BatchOutcome, Op, OpResult, Operation};
 pub use dhcp::{BadSubnetKey, SubnetKey};
 pub use error::ClientError;
 pub use kind::Kind;

@@ -44,9 +44,9 @@ impl std::fmt::Debug for MidonetClient {
 }
 
 /// A successful answer.
-struct Answer {
-    location: Option<String>,
-    body: Vec<u8>,
+pub(crate) struct Answer {
+    pub(crate) location: Option<String>,
+    pub(crate) body: Vec<u8>,
 }
 
 impl MidonetClient {
@@ -213,7 +213,7 @@ impl MidonetClient {
     }
 
     /// One request, traced; a non-2xx answer becomes [`ClientError::Api`].
-    async fn send(
+    pub(crate) async fn send(
         &self,
         method: Method,
         uri: &str,
@@ -300,7 +300,7 @@ fn parse(uri: &str, method: &str) -> Result<Url, ClientError> {
 
 /// A `Location` made absolute against the request URL (MidoNet sends absolute ones; a relative
 /// one from a proxy is still understood).
-fn absolute(request: &str, location: &str, method: &str) -> Result<String, ClientError> {
+pub(crate) fn absolute(request: &str, location: &str, method: &str) -> Result<String, ClientError> {
     parse(request, method)?
         .join(location)
         .map(String::from)
@@ -311,7 +311,7 @@ fn absolute(request: &str, location: &str, method: &str) -> Result<String, Clien
         })
 }
 
-fn decode_json(uri: &str, body: &[u8]) -> Result<Value, ClientError> {
+pub(crate) fn decode_json(uri: &str, body: &[u8]) -> Result<Value, ClientError> {
     serde_json::from_slice(body).map_err(|source| ClientError::Decode {
         url: uri.to_string(),
         source,

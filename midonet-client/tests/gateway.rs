@@ -6,7 +6,10 @@ mod common;
 use std::net::{IpAddr, Ipv4Addr};
 
 use common::connected;
-use midonet_client::{ClientError, MidonetClient, SubnetKey, ADMIN_HOSTS, BATCH, CHANGES};
+use midonet_client::{
+    ClientError, MidonetClient, Operation, SubnetKey, ADMIN_HOSTS, BATCH, CHANGES,
+};
+use serde_json::json;
 use topology::{
     BgpNetwork, BgpPeer, Bridge, Chain, Condition, DhcpExtraOption, DhcpHost, DhcpSubnet, Host,
     Interface, Ip4Mac, IpAddrGroup, MacPort, NatTarget, Opt121Route, Port, PortGroup, PortRange,
@@ -897,4 +900,45 @@ async fn a_url_that_is_not_a_midonet_api_is_a_clear_error() {
     let e = MidonetClient::connect(&wrong).await.unwrap_err();
     assert!(e.is_not_found(), "{e}");
     assert!(e.to_string().contains(&wrong), "{e}");
+}
+
+#[tokio::test]
+async fn a_batch_goes_through_the_gateways_endpoint_in_one_transaction() {
+    let (_gw, c) = connected().await;
+    let router = Uuid::new_v4();
+    let ops = [
+        Operation::create("/routers", json!({"id": router, "name": "batched"})),
+        Operation::create(
+            format!("/routers/{router}/ports"),
+            json!({"portAddress": "10.0.0.1", "networkAddress": "10.0.0.0", "networkLength": 24}),
+        ),
+    ];
+    let outcome = c.batch(&ops).await.unwrap();
+    assert_eq!(outcome.transactions, 1);
+    assert_eq!(
+        outcome.results.iter().map(|r| r.status).collect::<Vec<_>>(),
+        [201, 201]
+    );
+    assert_eq!(
+        c.router(router).await.unwrap().name.as_deref(),
+        Some("batched")
+    );
+    assert_eq!(c.router_ports(router).await.unwrap().len(), 1);
+
+    // A failing operation names itself, and nothing of the batch is written.
+    let other = Uuid::new_v4();
+    let bad = [
+        Operation::create("/routers", json!({"id": other, "name": "never"})),
+        Operation::create(
+            "/chains/00000000-0000-4000-8000-000000000001/rules",
+            json!({"type": "accept"}),
+        ),
+    ];
+    let err = c.batch(&bad).await.unwrap_err();
+    assert_eq!((err.index, err.applied), (1, 0), "{err}");
+    assert!(err.source.is_not_found(), "{err}");
+    assert!(
+        c.router(other).await.unwrap_err().is_not_found(),
+        "the first operation was not applied"
+    );
 }

@@ -275,3 +275,34 @@ async fn broken_answers_are_protocol_and_decode_errors_naming_the_url() {
         "{e}"
     );
 }
+
+#[tokio::test]
+async fn without_a_batch_endpoint_a_batch_is_sent_as_plain_calls_in_order() {
+    let server = Scripted::start(midonet(json!({}))).await;
+    let c = MidonetClient::connect(&server.url).await.unwrap();
+    let ops = [
+        midonet_client::Operation::create("/routers", json!({"name": "r"})),
+        midonet_client::Operation::create("/routers", json!({"name": "s"})),
+    ];
+    let outcome = c.batch(&ops).await.unwrap();
+    assert_eq!(outcome.results.len(), 2);
+    assert_eq!(outcome.results[0].status, 201);
+    assert!(outcome.results[0]
+        .location
+        .as_deref()
+        .is_some_and(|l| l.ends_with(&format!("/routers/{ROUTER_ID}"))));
+    let seen: Vec<(String, String)> = server
+        .seen()
+        .into_iter()
+        .skip(1)
+        .map(|s| (s.method, s.path))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("POST".to_string(), "/midonet-api/routers".to_string()),
+            ("POST".to_string(), "/midonet-api/routers".to_string()),
+        ],
+        "no request to a batch endpoint the server does not have"
+    );
+}

@@ -1,6 +1,8 @@
 //! Turns Eucalyptus' global network view (GNI) into MidoNet topology, as eucanetd's VPCMIDO
-//! driver does (`reference/eucanetd.md`). So far: `gni`, which parses and checks the view, and
-//! `desired`, the pure GNI -> MidoNet topology translation.
+//! driver does (`reference/eucanetd.md`). So far: `gni`, which parses and checks the view,
+//! `desired`, the pure GNI -> MidoNet topology translation, and `reconcile`, which reads
+//! MidoNet, diffs it against the desired topology and applies the difference.
 
 pub mod desired;
 pub mod gni;
+pub mod reconcile;

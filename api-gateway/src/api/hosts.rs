@@ -145,7 +145,7 @@ fn host_binding_create(tx: &mut Tx<'_>, c: &Call<'_>) -> ApiResult<Written> {
     let host = fetch_tx(tx, Class::Host, id)?;
     if integrity::refs(&host, integrity::Field::Many("tunnelZoneIds")).is_empty() {
         return Err(ApiError::conflict(format!(
-            "host {id} is not a member of any tunnel zone: add it to one before binding ports"
+            "The specified host is not in any tunnel zone: add host {id} to one before binding ports"
         )));
     }
     let mut port = fetch_tx(tx, Class::Port, port_id)?;

@@ -1,0 +1,266 @@
+//! Reads the part of a MidoNet topology the translator owns into the shape of a `Desired`, so
+//! the two can be compared by `plan`.
+//!
+//! Owned: the routers, bridges, chains and port groups of the translator's tenant and
+//! everything below them (ports with their links and bindings, routes other than MidoNet's
+//! `Local` and learned ones, rules in chain order, DHCP subnets and hosts, ARP and MAC
+//! entries, BGP peers and networks, port group members), and the IP address groups that are
+//! the translator's: named with eucanetd's prefixes (`sg_`, `elip_`, `metadata_ip`,
+//! `euca_version`) or whose id is the translator's id for their name.
+//!
+//! Contract of `read`: one listing per collection, issued in parallel from clones of the client
+//! with at most `READ_CONCURRENCY` requests in flight, so a 1,000-VPC topology reads in
+//! seconds. Id-less members (DHCP hosts, ARP and MAC entries) get ids derived from their
+//! parent and content, only to key the maps; `plan` matches them by content. Origins and
+//! allocations stay empty. Any failed request fails the read: a partial view would make the
+//! plan delete what it did not see.
+
+use std::net::IpAddr;
+
+use futures::stream::{self, StreamExt, TryStreamExt};
+use midonet_client::{ClientError, MidonetClient, SubnetKey};
+use topology::{BgpNetwork, BgpPeer, DhcpHost, DhcpSubnet, Ip4Mac, MacPort, Port, Route, Rule};
+use uuid::Uuid;
+
+use super::Actual;
+use crate::desired::names::{self, METADATA_IP_GROUP, VERSION_GROUP};
+use crate::desired::{
+    Binding, DesiredChain, DesiredDhcpHost, DesiredDhcpSubnet, DesiredIp4Mac, DesiredIpAddrGroup,
+    DesiredMacPort, DesiredPort, DesiredPortGroup,
+};
+
+/// Requests in flight at once while reading: enough to hide the round trip, few enough not to
+/// swamp a gateway that serves the agents too.
+pub const READ_CONCURRENCY: usize = 32;
+
+/// Name prefixes of the IP address groups eucanetd makes (`reference/eucanetd.md` §2.1).
+const GROUP_PREFIXES: [&str; 2] = ["sg_", "elip_"];
+
+/// Reads what the translator owns under `tenant`; see the module's contract.
+pub async fn read(client: &MidonetClient, tenant: &str) -> Result<Actual, ClientError> {
+    let (routers, bridges, chains, port_groups, ip_addr_groups) = futures::try_join!(
+        client.routers_of_tenant(tenant),
+        client.bridges_of_tenant(tenant),
+        client.chains_of_tenant(tenant),
+        client.port_groups_of_tenant(tenant),
+        client.ip_addr_groups(),
+    )?;
+    let mut actual = Actual::default();
+    let mut reads = Vec::new();
+    for r in routers {
+        reads.extend([
+            Read::RouterPorts(r.id),
+            Read::Routes(r.id),
+            Read::BgpPeers(r.id),
+            Read::BgpNetworks(r.id),
+        ]);
+        actual.routers.insert(r.id, r);
+    }
+    for b in bridges {
+        reads.extend([
+            Read::BridgePorts(b.id),
+            Read::DhcpSubnets(b.id),
+            Read::Arp(b.id),
+            Read::Mac(b.id),
+        ]);
+        actual.bridges.insert(b.id, b);
+    }
+    for chain in chains {
+        reads.push(Read::Rules(chain.id));
+        let rules = Vec::new();
+        actual
+            .chains
+            .insert(chain.id, DesiredChain { chain, rules });
+    }
+    for group in port_groups {
+        reads.push(Read::Members(group.id));
+        let ports = Default::default();
+        actual
+            .port_groups
+            .insert(group.id, DesiredPortGroup { group, ports });
+    }
+    for group in ip_addr_groups.into_iter().filter(is_translators) {
+        reads.push(Read::Addrs(group.id));
+        let addrs = Default::default();
+        actual
+            .ip_addr_groups
+            .insert(group.id, DesiredIpAddrGroup { group, addrs });
+    }
+
+    let mut subnets = Vec::new();
+    for read in run(client, reads).await? {
+        match read {
+            Read::Ports(ports) => ports.into_iter().for_each(|p| add_port(&mut actual, p)),
+            Read::RoutesOf(routes) => {
+                for r in routes.into_iter().filter(is_static) {
+                    actual.routes.insert(r.id, r);
+                }
+            }
+            Read::BgpPeersOf(peers) => actual
+                .bgp_peers
+                .extend(peers.into_iter().map(|p| (p.id, p))),
+            Read::BgpNetworksOf(nets) => actual
+                .bgp_networks
+                .extend(nets.into_iter().map(|n| (n.id, n))),
+            Read::DhcpSubnetsOf(bridge, list) => {
+                for subnet in list {
+                    let id = DhcpSubnet::object_id(bridge, &subnet.key());
+                    subnets.push(Read::DhcpHosts(bridge, id, SubnetKey::from(&subnet)));
+                    actual
+                        .dhcp_subnets
+                        .insert(id, DesiredDhcpSubnet { bridge, subnet });
+                }
+            }
+            Read::ArpOf(bridge, entries) => {
+                for entry in entries {
+                    let id = member_id(bridge, &format!("arp/{}", entry.uri_key()));
+                    actual.ip4_macs.insert(id, DesiredIp4Mac { bridge, entry });
+                }
+            }
+            Read::MacOf(bridge, entries) => {
+                for entry in entries {
+                    let key = format!("mac/{}/{}", entry.vlan_id.unwrap_or(0), entry.uri_key());
+                    let id = member_id(bridge, &key);
+                    actual
+                        .mac_ports
+                        .insert(id, DesiredMacPort { bridge, entry });
+                }
+            }
+            Read::RulesOf(chain, rules) => {
+                if let Some(c) = actual.chains.get_mut(&chain) {
+                    c.rules = rules;
+                }
+            }
+            Read::AddrsOf(group, addrs) => {
+                if let Some(g) = actual.ip_addr_groups.get_mut(&group) {
+                    g.addrs = addrs.into_iter().collect();
+                }
+            }
+            Read::MembersOf(group, ports) => {
+                if let Some(g) = actual.port_groups.get_mut(&group) {
+                    g.ports = ports.into_iter().collect();
+                }
+            }
+            _ => {}
+        }
+    }
+    // DHCP hosts hang under their subnet, known only now.
+    for read in run(client, subnets).await? {
+        if let Read::DhcpHostsOf(bridge, dhcp_subnet, hosts) = read {
+            for host in hosts {
+                let id = member_id(dhcp_subnet, &format!("host/{}", host.mac_addr));
+                let entry = DesiredDhcpHost {
+                    bridge,
+                    dhcp_subnet,
+                    host,
+                };
+                actual.dhcp_hosts.insert(id, entry);
+            }
+        }
+    }
+    Ok(actual)
+}
+
+/// One listing to make (`RouterPorts`...) or made (`Ports`...).
+enum Read {
+    RouterPorts(Uuid),
+    BridgePorts(Uuid),
+    Routes(Uuid),
+    BgpPeers(Uuid),
+    BgpNetworks(Uuid),
+    DhcpSubnets(Uuid),
+    DhcpHosts(Uuid, Uuid, SubnetKey),
+    Arp(Uuid),
+    Mac(Uuid),
+    Rules(Uuid),
+    Addrs(Uuid),
+    Members(Uuid),
+    Ports(Vec<Port>),
+    RoutesOf(Vec<Route>),
+    BgpPeersOf(Vec<BgpPeer>),
+    BgpNetworksOf(Vec<BgpNetwork>),
+    DhcpSubnetsOf(Uuid, Vec<DhcpSubnet>),
+    DhcpHostsOf(Uuid, Uuid, Vec<DhcpHost>),
+    ArpOf(Uuid, Vec<Ip4Mac>),
+    MacOf(Uuid, Vec<MacPort>),
+    RulesOf(Uuid, Vec<Rule>),
+    AddrsOf(Uuid, Vec<IpAddr>),
+    MembersOf(Uuid, Vec<Uuid>),
+}
+
+impl Read {
+    /// Makes this listing, returning what it found.
+    async fn fetch(self, c: MidonetClient) -> Result<Read, ClientError> {
+        Ok(match self {
+            Read::RouterPorts(id) => Read::Ports(c.router_ports(id).await?),
+            Read::BridgePorts(id) => Read::Ports(c.bridge_ports(id).await?),
+            Read::Routes(id) => Read::RoutesOf(c.router_routes(id).await?),
+            Read::BgpPeers(id) => Read::BgpPeersOf(c.bgp_peers(id).await?),
+            Read::BgpNetworks(id) => Read::BgpNetworksOf(c.bgp_networks(id).await?),
+            Read::DhcpSubnets(id) => Read::DhcpSubnetsOf(id, c.dhcp_subnets(id).await?),
+            Read::DhcpHosts(bridge, id, key) => {
+                Read::DhcpHostsOf(bridge, id, c.dhcp_hosts(bridge, key).await?)
+            }
+            Read::Arp(id) => Read::ArpOf(id, c.arp_table(id).await?),
+            Read::Mac(id) => Read::MacOf(id, c.mac_table(id).await?),
+            Read::Rules(id) => Read::RulesOf(id, c.chain_rules(id).await?),
+            Read::Addrs(id) => {
+                let addrs = c.ip_addr_group_addrs(id).await?;
+                Read::AddrsOf(id, addrs.into_iter().map(|a| a.addr).collect())
+            }
+            Read::Members(id) => {
+                let members = c.port_group_ports(id).await?;
+                Read::MembersOf(id, members.into_iter().map(|m| m.port_id).collect())
+            }
+            done => done,
+        })
+    }
+}
+
+/// Runs `reads` with at most `READ_CONCURRENCY` in flight; the first error stops the rest.
+async fn run(client: &MidonetClient, reads: Vec<Read>) -> Result<Vec<Read>, ClientError> {
+    stream::iter(reads)
+        .map(|read| read.fetch(client.clone()))
+        .buffer_unordered(READ_CONCURRENCY)
+        .try_collect()
+        .await
+}
+
+/// Adds `port`, moving its link and binding into `peer` and `binding` as `Desired` holds them.
+fn add_port(actual: &mut Actual, mut port: Port) {
+    let peer = port.peer_id.take();
+    let binding = match (port.host_id.take(), port.interface_name.take()) {
+        (Some(host_id), Some(interface_name)) => Some(Binding {
+            host_id,
+            interface_name,
+        }),
+        _ => None,
+    };
+    let entry = DesiredPort {
+        port,
+        peer,
+        binding,
+    };
+    actual.ports.insert(entry.port.id, entry);
+}
+
+/// Routes the translator could have made: not the server's `Local` ones, not learned ones.
+fn is_static(route: &Route) -> bool {
+    route.route_type != topology::RouteType::Local && !route.learned
+}
+
+/// Whether an IP address group is the translator's: eucanetd's names, or the translator's id.
+fn is_translators(group: &topology::IpAddrGroup) -> bool {
+    let Some(name) = group.name.as_deref() else {
+        return false;
+    };
+    GROUP_PREFIXES.iter().any(|p| name.starts_with(p))
+        || name == METADATA_IP_GROUP
+        || name == VERSION_GROUP
+        || names::object_id(name) == group.id
+}
+
+/// A map key for a member without an id of its own.
+fn member_id(parent: Uuid, key: &str) -> Uuid {
+    Uuid::new_v5(&parent, key.as_bytes())
+}

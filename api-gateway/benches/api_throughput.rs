@@ -126,21 +126,8 @@ async fn in_memory_rate(opt: &Options) -> anyhow::Result<f64> {
     let base = gateway.url.clone();
     let mut best = 0.0f64;
     for round in 0..opt.rounds {
-        let started = Instant::now();
-        let mut lanes = tokio::task::JoinSet::new();
-        for lane in 0..opt.lanes {
-            lanes.spawn(lane_round(
-                base.clone(),
-                lane,
-                round,
-                opt.per_round / opt.lanes,
-            ));
-        }
-        let mut creates = 0;
-        while let Some(n) = lanes.join_next().await {
-            creates += n?;
-        }
-        best = best.max(creates as f64 / started.elapsed().as_secs_f64());
+        let (creates, elapsed) = api_round(&base, opt, round).await?;
+        best = best.max(creates as f64 / elapsed.as_secs_f64());
     }
     Ok(best)
 }
@@ -284,6 +271,25 @@ async fn lane_round(base: String, lane: usize, round: usize, creates: usize) -> 
     1 + 3 * routers + rules
 }
 
+/// One round of creates through HTTP from every lane at once: how many, and how long.
+async fn api_round(base: &str, opt: &Options, round: usize) -> anyhow::Result<(usize, Duration)> {
+    let started = Instant::now();
+    let mut lanes = tokio::task::JoinSet::new();
+    for lane in 0..opt.lanes {
+        lanes.spawn(lane_round(
+            base.to_string(),
+            lane,
+            round,
+            opt.per_round / opt.lanes,
+        ));
+    }
+    let mut creates = 0;
+    while let Some(n) = lanes.join_next().await {
+        creates += n?;
+    }
+    Ok((creates, started.elapsed()))
+}
+
 /// Replays each lane's multis in order, the lanes concurrently, and says how long it took.
 async fn replay(
     backend: &Arc<ZookeeperBackend>,
@@ -376,21 +382,7 @@ async fn main() -> anyhow::Result<()> {
     while measured_rounds < opt.rounds {
         let warming = warmup_started.elapsed() < opt.warmup;
         round += 1;
-        let started = Instant::now();
-        let mut lanes = tokio::task::JoinSet::new();
-        for lane in 0..opt.lanes {
-            lanes.spawn(lane_round(
-                base.clone(),
-                lane,
-                round,
-                opt.per_round / opt.lanes,
-            ));
-        }
-        let mut creates = 0;
-        while let Some(n) = lanes.join_next().await {
-            creates += n?;
-        }
-        let api_elapsed = started.elapsed();
+        let (creates, api_elapsed) = api_round(&base, &opt, round).await?;
 
         let log = std::mem::take(&mut *recording.log.lock().unwrap());
         let mut by_lane: HashMap<usize, Vec<Vec<KvOp>>> = HashMap::new();

@@ -297,7 +297,11 @@ fn error_schema() -> Value {
         "properties": {
             "message": {"type": "string"},
             "code": {"type": "integer"},
-            "violations": {"type": "array", "items": {"type": "object", "additionalProperties": {"type": "string"}}}
+            "violations": {"type": "array", "items": {
+                "type": "object",
+                "required": ["property", "message"],
+                "properties": {"property": {"type": "string"}, "message": {"type": "string"}}
+            }}
         }
     })
 }

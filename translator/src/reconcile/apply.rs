@@ -10,20 +10,25 @@
 //! retries: the report lists every failure by object name, and the next cycle's fresh diff
 //! sends again what is still missing.
 //!
-//! Plain calls only: neither our gateway nor MidoNet advertises a batch endpoint yet
-//! (`MidonetClient::supports(BATCH)`); a batching path would go here, behind that check.
+//! Where the server advertises a batch endpoint (`MidonetClient::supports(BATCH)`, our
+//! gateway), a level goes as batches of `BATCH_SIZE` operations in plan order (which keeps
+//! every lane's order); a batch that is refused is sent again as the plain calls above, which
+//! apply what can be applied and name what cannot. Elsewhere (MidoNet itself) plain calls only.
 
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use futures::stream::{self, StreamExt};
-use midonet_client::{ClientError, MidonetClient};
+use midonet_client::{ClientError, MidonetClient, BATCH};
 use uuid::Uuid;
 
 use super::plan::{Action, Change, Operation, Plan};
 
 /// Writes in flight at once.
 pub const APPLY_CONCURRENCY: usize = 16;
+/// Operations per batch request: large enough to amortise the request, small enough that a
+/// refused batch costs little to replay as plain calls.
+pub const BATCH_SIZE: usize = 1000;
 /// Retries of a write refused with a conflict, and the pause before the first (growing).
 const CONFLICT_RETRIES: u32 = 3;
 const CONFLICT_PAUSE: Duration = Duration::from_millis(20);
@@ -86,7 +91,13 @@ pub async fn apply_with(client: &MidonetClient, plan: &Plan, concurrency: usize)
     while start < ops.len() {
         let level = ops[start].level;
         let end = start + ops[start..].iter().take_while(|o| o.level == level).count();
-        let outcomes = run_level(client, &ops[start..end], &failed, concurrency).await;
+        let level_ops = &ops[start..end];
+        let outcomes = if client.supports(BATCH) {
+            run_level_batched(client, level_ops, &failed, concurrency).await
+        } else {
+            let level_ops: Vec<&Operation> = level_ops.iter().collect();
+            run_level(client, &level_ops, &failed, concurrency).await
+        };
         for (op, outcome) in outcomes {
             match outcome {
                 Outcome::Done => report.sent += 1,
@@ -119,13 +130,13 @@ enum Outcome {
 /// Runs one level's operations: lanes in plan order, everything else at once.
 async fn run_level<'a>(
     client: &MidonetClient,
-    ops: &'a [Operation],
+    ops: &[&'a Operation],
     failed: &[(Uuid, String)],
     concurrency: usize,
 ) -> Vec<(&'a Operation, Outcome)> {
     let mut groups: Vec<Vec<&Operation>> = Vec::new();
     let mut lanes: Vec<(Uuid, usize)> = Vec::new();
-    for op in ops {
+    for &op in ops {
         match op.lane {
             Some(lane) => match lanes.iter().find(|(l, _)| *l == lane) {
                 Some((_, i)) => groups[*i].push(op),
@@ -138,13 +149,7 @@ async fn run_level<'a>(
         }
     }
     let failed_ids: BTreeSet<Uuid> = failed.iter().map(|(id, _)| *id).collect();
-    let blocker = |op: &Operation| -> Option<String> {
-        let id = op.needs.iter().find(|n| failed_ids.contains(n))?;
-        failed
-            .iter()
-            .find(|(f, _)| f == id)
-            .map(|(_, text)| text.clone())
-    };
+    let blocker = |op: &Operation| blocker(op, failed, &failed_ids);
     let results: Vec<Vec<(&Operation, Outcome)>> = stream::iter(groups)
         .map(|group| {
             let client = client.clone();
@@ -179,6 +184,66 @@ async fn run_level<'a>(
         .collect()
         .await;
     results.into_iter().flatten().collect()
+}
+
+/// The failed operation `op` needs, if any, as the plan prints it.
+fn blocker(
+    op: &Operation,
+    failed: &[(Uuid, String)],
+    failed_ids: &BTreeSet<Uuid>,
+) -> Option<String> {
+    let id = op.needs.iter().find(|n| failed_ids.contains(n))?;
+    failed
+        .iter()
+        .find(|(f, _)| f == id)
+        .map(|(_, text)| text.clone())
+}
+
+/// Runs one level's operations as batches; what a refused batch did not apply goes again as
+/// plain calls (`run_level`), so failures are isolated and named exactly as without batches.
+async fn run_level_batched<'a>(
+    client: &MidonetClient,
+    ops: &'a [Operation],
+    failed: &[(Uuid, String)],
+    concurrency: usize,
+) -> Vec<(&'a Operation, Outcome)> {
+    let failed_ids: BTreeSet<Uuid> = failed.iter().map(|(id, _)| *id).collect();
+    let mut out = Vec::with_capacity(ops.len());
+    let mut ready: Vec<&'a Operation> = Vec::with_capacity(ops.len());
+    for op in ops {
+        match blocker(op, failed, &failed_ids) {
+            Some(by) => out.push((op, Outcome::Skipped(by))),
+            None => ready.push(op),
+        }
+    }
+    // A skipped operation can block later ones of its lane (a chain's rules): those go plain.
+    let skipped: BTreeSet<Uuid> = out.iter().map(|(op, _)| op.object).collect();
+    let (plain, batched): (Vec<&Operation>, Vec<&Operation>) = ready.into_iter().partition(|op| {
+        op.needs.iter().any(|n| skipped.contains(n))
+            || super::batch::operation(&op.change).is_none()
+    });
+    for chunk in batched.chunks(BATCH_SIZE) {
+        let operations: Vec<_> = chunk
+            .iter()
+            .filter_map(|op| super::batch::operation(&op.change))
+            .collect();
+        let applied = match client.batch(&operations).await {
+            Ok(_) => chunk.len(),
+            // What the refused batch did not apply goes again as plain calls below.
+            Err(e) => e.applied.min(chunk.len()),
+        };
+        out.extend(chunk[..applied].iter().map(|&op| (op, Outcome::Done)));
+        let replayed = run_level(client, &chunk[applied..], failed, concurrency).await;
+        out.extend(replayed);
+    }
+    let mut now_failed: Vec<(Uuid, String)> = failed.to_vec();
+    now_failed.extend(
+        out.iter()
+            .filter(|(_, o)| !matches!(o, Outcome::Done))
+            .map(|(op, _)| (op.object, op.to_string())),
+    );
+    out.extend(run_level(client, &plain, &now_failed, concurrency).await);
+    out
 }
 
 /// Sends one change, again after a pause when refused with a conflict (409): two writes to

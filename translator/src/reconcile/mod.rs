@@ -8,6 +8,7 @@
 
 pub mod actual;
 pub mod apply;
+mod batch;
 pub mod plan;
 
 #[cfg(test)]

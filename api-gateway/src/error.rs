@@ -6,7 +6,6 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 use topology::integrity::IntegrityError;
 use topology::{Class, Invalid};
-use uuid::Uuid;
 
 use crate::store::backend::BackendError;
 use crate::store::StoreError;
@@ -59,10 +58,6 @@ impl ApiError {
             message: format!("{property}: {message}"),
             violations: vec![(property.to_string(), message)],
         }
-    }
-
-    pub fn unknown(class: Class, id: Uuid) -> Self {
-        Self::not_found(class, id)
     }
 }
 

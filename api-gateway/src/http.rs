@@ -254,13 +254,8 @@ impl Base {
     }
 }
 
-/// A JSON answer with a negotiated media type.
-pub fn reply(media: HeaderValue, body: &Value) -> Response {
-    reply_serialized(media, body)
-}
-
 /// A JSON answer serialized straight from `body`, with a negotiated media type.
-pub fn reply_serialized(media: HeaderValue, body: &impl serde::Serialize) -> Response {
+pub fn reply(media: HeaderValue, body: &impl serde::Serialize) -> Response {
     match serde_json::to_vec(body) {
         Ok(bytes) => (StatusCode::OK, [(header::CONTENT_TYPE, media)], bytes).into_response(),
         Err(e) => {

@@ -33,7 +33,7 @@ use topology::{Class, Resource};
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult};
-use crate::http::{reply, reply_serialized, Accept, Base};
+use crate::http::{reply, Accept, Base};
 use crate::render::{object_uri, Rendered};
 use crate::store::{Store, Tx};
 pub use root::VERSION;
@@ -158,16 +158,6 @@ pub fn fetch_tx(tx: &mut Tx<'_>, class: Class, id: Uuid) -> ApiResult<Value> {
         .ok_or_else(|| ApiError::not_found(class, id))
 }
 
-pub fn parse_stored<T: DeserializeOwned>(class: Class, v: &Value) -> ApiResult<T> {
-    serde_json::from_value(v.clone()).map_err(|e| {
-        tracing::error!(%class, error = %e, "stored object does not match the model");
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal error: unreadable stored object",
-        )
-    })
-}
-
 async fn list<R: ApiResource>(
     State(s): State<AppState>,
     accept: Accept,
@@ -190,7 +180,7 @@ async fn list<R: ApiResource>(
         })
         .collect();
     let media = accept.negotiate(R::MEDIA, true)?;
-    Ok(reply_serialized(media, &items))
+    Ok(reply(media, &items))
 }
 
 async fn show<R: ApiResource>(
@@ -201,7 +191,7 @@ async fn show<R: ApiResource>(
 ) -> ApiResult<Response> {
     let v = fetch(&s.store, R::CLASS, id)?;
     let media = accept.negotiate(R::MEDIA, false)?;
-    Ok(reply_serialized(
+    Ok(reply(
         media,
         &Rendered {
             base: &base,

@@ -628,28 +628,6 @@ impl<'a> Tx<'a> {
         self.written_bytes + self.read_bytes
     }
 
-    /// Every object of `class` as this transaction sees it.
-    pub fn list(&mut self, class: Class) -> Vec<Arc<Value>> {
-        let prefix = format!("{MODELS}{}/", class.name());
-        let mut paths: Vec<String> = self
-            .mirror
-            .prefixed(&prefix)
-            .map(|(k, _)| k.clone())
-            .collect();
-        paths.extend(
-            self.writes
-                .range(prefix.clone()..)
-                .take_while(|(k, _)| k.starts_with(&prefix))
-                .map(|(k, _)| k.clone()),
-        );
-        paths.sort();
-        paths.dedup();
-        paths
-            .into_iter()
-            .filter_map(|p| self.read_path(p))
-            .collect()
-    }
-
     /// The entries of a state table as this transaction sees them (see [`Store::table`]).
     pub fn table(&mut self, class: Class, id: Uuid, table: &str) -> Vec<String> {
         let dir = table_dir(class, id, table);

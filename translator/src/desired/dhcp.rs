@@ -24,7 +24,7 @@ const DOMAIN_NAME: &str = "15";
 const NTP_SERVERS: &str = "42";
 
 pub(super) fn build(b: &mut Build) -> Result<(), TranslateError> {
-    for vpc in b.gni.vpcs.values() {
+    for vpc in b.vpcs() {
         let options = vpc
             .dhcp_option_set
             .as_ref()
@@ -67,7 +67,7 @@ pub(super) fn build(b: &mut Build) -> Result<(), TranslateError> {
 /// One DHCP host per interface of the VPC, on its subnet's bridge.
 fn hosts(b: &mut Build, vpc: &Vpc, options: Option<&DhcpOptionSet>) -> Result<(), TranslateError> {
     let extra = host_options(b, options);
-    for (_, interface) in b.gni.interfaces().filter(|(_, i)| i.vpc == vpc.id) {
+    for (_, interface) in b.interfaces_of(&vpc.id) {
         let Some(subnet) = vpc.subnets.get(&interface.subnet) else {
             return Err(TranslateError::Reference {
                 layer: "interface",

@@ -18,7 +18,7 @@ pub(super) const PUBLIC_ROUTE_WEIGHT: i32 = 100;
 pub(super) fn build(b: &mut Build) -> Result<(), TranslateError> {
     let eucart = names::object_id(CORE_ROUTER);
     let transit_port = names::object_id(&transit_port_key());
-    for (_, interface) in b.gni.interfaces() {
+    for (_, interface) in b.interfaces() {
         let Some(public) = interface.public_ip else {
             continue;
         };

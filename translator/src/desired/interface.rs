@@ -30,7 +30,7 @@ pub(super) fn port_key(bridge: &str, interface: &Interface) -> String {
 }
 
 pub(super) fn build(b: &mut Build) -> Result<(), TranslateError> {
-    for (instance, interface) in b.gni.interfaces() {
+    for (instance, interface) in b.interfaces() {
         let Some(subnet) = b
             .gni
             .vpcs

@@ -40,7 +40,7 @@ use topology::{
 };
 use uuid::Uuid;
 
-use crate::gni::{Gni, VpcId};
+use crate::gni::{Gni, Instance, Interface, SecurityGroup, SecurityGroupId, Vpc, VpcId};
 
 pub use allocation::Allocations;
 
@@ -338,6 +338,26 @@ impl Desired {
         self.origins.get(&id).map(|o| o.key.as_str())
     }
 
+    /// Adds the objects of `part`, made apart (`translate_part`); ids never clash, as every
+    /// object belongs to one part.
+    pub fn absorb(&mut self, part: Desired) {
+        self.routers.extend(part.routers);
+        self.bridges.extend(part.bridges);
+        self.ports.extend(part.ports);
+        self.chains.extend(part.chains);
+        self.routes.extend(part.routes);
+        self.ip_addr_groups.extend(part.ip_addr_groups);
+        self.port_groups.extend(part.port_groups);
+        self.dhcp_subnets.extend(part.dhcp_subnets);
+        self.dhcp_hosts.extend(part.dhcp_hosts);
+        self.ip4_macs.extend(part.ip4_macs);
+        self.mac_ports.extend(part.mac_ports);
+        self.bgp_peers.extend(part.bgp_peers);
+        self.bgp_networks.extend(part.bgp_networks);
+        self.origins.extend(part.origins);
+        self.diagnostics.extend(part.diagnostics);
+    }
+
     /// Every id a GNI object produced, e.g. to recompute only that owner's objects.
     pub fn produced_by<'a>(&'a self, gni_id: &'a str) -> impl Iterator<Item = Uuid> + 'a {
         self.origins
@@ -384,17 +404,165 @@ pub enum TranslateError {
 
 /// Translates `gni` into the desired topology; see the module's contract.
 pub fn translate(gni: &Gni, env: &Environment) -> Result<Desired, TranslateError> {
-    let allocations = allocation::allocate(gni, &env.allocations, &env.constants)?;
+    let allocations = allocate(gni, env)?;
+    let index = Index::new(gni);
+    let scope = Scope {
+        index: &index,
+        vpc: None,
+        group: None,
+    };
+    let mut out = build(gni, env, &allocations, scope, &Stage::ALL)?;
+    out.allocations = allocations;
+    Ok(out)
+}
+
+/// The id allocations `gni` needs, keeping `env`'s where still valid (`allocation`).
+pub fn allocate(gni: &Gni, env: &Environment) -> Result<Allocations, TranslateError> {
+    allocation::allocate(gni, &env.allocations, &env.constants)
+}
+
+/// A part of the translation that can be redone alone, so that a daemon redoes only the parts
+/// whose inputs changed: the core (the configuration), one VPC (its routers, subnets, tables,
+/// gateways, ACLs and interfaces), or one security group (its chains and member groups). Every
+/// object belongs to exactly one part; together they make what `translate` makes.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Part {
+    Core,
+    Vpc(VpcId),
+    SecurityGroup(SecurityGroupId),
+}
+
+impl Part {
+    /// Every part of `gni`.
+    pub fn all(gni: &Gni) -> impl Iterator<Item = Part> + '_ {
+        let vpcs = gni.vpcs.keys().cloned().map(Part::Vpc);
+        let groups = gni.security_groups.keys().cloned().map(Part::SecurityGroup);
+        std::iter::once(Part::Core).chain(vpcs).chain(groups)
+    }
+
+    /// The stages that make this part's objects, in pipeline order.
+    fn stages(&self) -> &'static [Stage] {
+        match self {
+            Part::Core => &Stage::ALL[..1],
+            Part::Vpc(_) => &VPC_STAGES,
+            Part::SecurityGroup(_) => &[Stage::SecurityGroup],
+        }
+    }
+}
+
+impl fmt::Display for Part {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Part::Core => f.write_str("core"),
+            Part::Vpc(id) => write!(f, "{id}"),
+            Part::SecurityGroup(id) => write!(f, "{id}"),
+        }
+    }
+}
+
+const VPC_STAGES: [Stage; 8] = [
+    Stage::VpcRouter,
+    Stage::SubnetBridge,
+    Stage::Dhcp,
+    Stage::Interface,
+    Stage::ElasticIp,
+    Stage::RouteTable,
+    Stage::NatGateway,
+    Stage::NetworkAcl,
+];
+
+/// Translates one part of `gni` with the allocations of the whole (`allocate`) and its
+/// `Index`. The result's `allocations` stay empty: they belong to the whole.
+pub fn translate_part(
+    gni: &Gni,
+    env: &Environment,
+    allocations: &Allocations,
+    index: &Index,
+    part: &Part,
+) -> Result<Desired, TranslateError> {
+    let scope = Scope {
+        index,
+        vpc: match part {
+            Part::Vpc(id) => Some(id),
+            _ => None,
+        },
+        group: match part {
+            Part::SecurityGroup(id) => Some(id),
+            _ => None,
+        },
+    };
+    build(gni, env, allocations, scope, part.stages())
+}
+
+/// Lookups over one GNI that several parts need: interfaces by VPC, in `Gni::interfaces`
+/// order, and each security group's member addresses (private, public).
+pub struct Index<'g> {
+    all: Vec<(&'g Instance, &'g Interface)>,
+    by_vpc: BTreeMap<&'g VpcId, Vec<(&'g Instance, &'g Interface)>>,
+    members: BTreeMap<&'g SecurityGroupId, Members>,
+}
+
+/// A security group's member addresses: private, public.
+type Members = (BTreeSet<IpAddr>, BTreeSet<IpAddr>);
+
+impl<'g> Index<'g> {
+    pub fn new(gni: &'g Gni) -> Self {
+        let all: Vec<_> = gni.interfaces().collect();
+        let mut by_vpc: BTreeMap<_, Vec<_>> = BTreeMap::new();
+        let mut members: BTreeMap<_, Members> = BTreeMap::new();
+        for &(instance, interface) in &all {
+            by_vpc
+                .entry(&interface.vpc)
+                .or_default()
+                .push((instance, interface));
+            for group in &interface.security_groups {
+                let (private, public) = members.entry(group).or_default();
+                private.insert(IpAddr::V4(interface.private_ip));
+                public.extend(interface.public_ip.map(IpAddr::V4));
+            }
+        }
+        Index {
+            all,
+            by_vpc,
+            members,
+        }
+    }
+
+    /// The interfaces of `vpc`.
+    pub fn interfaces_of(&self, vpc: &VpcId) -> &[(&'g Instance, &'g Interface)] {
+        self.by_vpc.get(vpc).map_or(&[], Vec::as_slice)
+    }
+
+    /// The member addresses of security group `group`: private, public.
+    pub fn members(&self, group: &SecurityGroupId) -> Option<&Members> {
+        self.members.get(group)
+    }
+}
+
+/// What a build covers: everything, or one VPC, or one security group.
+#[derive(Clone, Copy)]
+struct Scope<'a> {
+    index: &'a Index<'a>,
+    vpc: Option<&'a VpcId>,
+    group: Option<&'a SecurityGroupId>,
+}
+
+fn build(
+    gni: &Gni,
+    env: &Environment,
+    allocations: &Allocations,
+    scope: Scope,
+    stages: &[Stage],
+) -> Result<Desired, TranslateError> {
     let mut b = Build {
         gni,
         env,
+        allocations,
+        scope,
         stage: Stage::Core,
-        out: Desired {
-            allocations,
-            ..Desired::default()
-        },
+        out: Desired::default(),
     };
-    for stage in Stage::ALL {
+    for &stage in stages {
         b.stage = stage;
         stage.run(&mut b)?;
     }
@@ -406,8 +574,51 @@ pub fn translate(gni: &Gni, env: &Environment) -> Result<Desired, TranslateError
 struct Build<'a> {
     gni: &'a Gni,
     env: &'a Environment,
+    allocations: &'a Allocations,
+    scope: Scope<'a>,
     stage: Stage,
     out: Desired,
+}
+
+impl<'a> Build<'a> {
+    /// The VPCs in scope, in id order.
+    fn vpcs(&self) -> Vec<&'a Vpc> {
+        let gni: &'a Gni = self.gni;
+        match self.scope.vpc {
+            Some(id) => gni.vpcs.get(id).into_iter().collect(),
+            None => gni.vpcs.values().collect(),
+        }
+    }
+
+    /// The interfaces in scope, with their instances.
+    fn interfaces(&self) -> &'a [(&'a Instance, &'a Interface)] {
+        let index: &'a Index<'a> = self.scope.index;
+        match self.scope.vpc {
+            Some(id) => index.interfaces_of(id),
+            None => &index.all,
+        }
+    }
+
+    /// The interfaces of `vpc`, with their instances.
+    fn interfaces_of(&self, vpc: &VpcId) -> &'a [(&'a Instance, &'a Interface)] {
+        let index: &'a Index<'a> = self.scope.index;
+        index.interfaces_of(vpc)
+    }
+
+    /// The security groups in scope, in id order.
+    fn security_groups(&self) -> Vec<&'a SecurityGroup> {
+        let gni: &'a Gni = self.gni;
+        match self.scope.group {
+            Some(id) => gni.security_groups.get(id).into_iter().collect(),
+            None => gni.security_groups.values().collect(),
+        }
+    }
+
+    /// The member addresses of `group`: private, public.
+    fn members(&self, group: &SecurityGroupId) -> Option<&'a Members> {
+        let index: &'a Index<'a> = self.scope.index;
+        index.members(group)
+    }
 }
 
 impl Build<'_> {
@@ -416,8 +627,7 @@ impl Build<'_> {
     }
 
     fn rtid(&self, owner: &str) -> Result<u32, TranslateError> {
-        self.out
-            .allocations
+        self.allocations
             .rtids
             .get(owner)
             .copied()
@@ -465,8 +675,20 @@ impl Build<'_> {
         Ok(())
     }
 
+    /// The key of an object made so far, or of a core object other parts refer to (a part
+    /// built alone has not made those).
     fn key_of(&self, id: Uuid) -> String {
-        self.out.key(id).unwrap_or_default().to_owned()
+        if let Some(key) = self.out.key(id) {
+            return key.to_owned();
+        }
+        static CORE_KEYS: std::sync::LazyLock<BTreeMap<Uuid, String>> =
+            std::sync::LazyLock::new(|| {
+                [names::CORE_ROUTER.to_owned(), core::transit_port_key()]
+                    .into_iter()
+                    .map(|key| (names::object_id(&key), key))
+                    .collect()
+            });
+        CORE_KEYS.get(&id).cloned().unwrap_or_default()
     }
 
     fn router(&mut self, name: &str, owner: &str) -> Result<Uuid, TranslateError> {

@@ -21,7 +21,7 @@ use crate::gni::{NatGateway, Vpc};
 const SNAT_PORTS: (u16, u16) = (1024, 65535);
 
 pub(super) fn build(b: &mut Build) -> Result<(), TranslateError> {
-    for vpc in b.gni.vpcs.values() {
+    for vpc in b.vpcs() {
         for nat in vpc.nat_gateways.values() {
             gateway(b, vpc, nat)?;
         }

@@ -11,7 +11,7 @@ use super::{jump_rule, names, plain_rule, Build, ConditionExt, TranslateError, E
 use crate::gni::{AclAction, AclEntry, NetworkAcl, Vpc};
 
 pub(super) fn build(b: &mut Build) -> Result<(), TranslateError> {
-    for vpc in b.gni.vpcs.values() {
+    for vpc in b.vpcs() {
         for acl in vpc.network_acls.values() {
             entries(b, vpc, acl, "ingress", &acl.ingress)?;
             entries(b, vpc, acl, "egress", &acl.egress)?;

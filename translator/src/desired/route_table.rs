@@ -26,7 +26,7 @@ pub(super) fn build(b: &mut Build) -> Result<(), TranslateError> {
         .interfaces()
         .map(|(_, i)| (i.eni_id.as_str(), i))
         .collect();
-    for vpc in b.gni.vpcs.values() {
+    for vpc in b.vpcs() {
         for subnet in vpc.subnets.values() {
             let Some(table) = vpc.route_tables.get(&subnet.route_table) else {
                 return Err(TranslateError::Reference {
@@ -152,8 +152,7 @@ fn peer_vpc(b: &Build, vpc: &Vpc, target: &str) -> Result<u32, String> {
     } else {
         return Err(format!("the peering does not connect {}", vpc.id));
     };
-    b.out
-        .allocations
+    b.allocations
         .rtids
         .get(peer.as_str())
         .copied()

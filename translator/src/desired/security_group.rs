@@ -7,14 +7,14 @@
 //! A rule's id derives from what it matches, not from its place, so adding a rule leaves the
 //! others' ids alone; a rule listed twice is made once.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::net::IpAddr;
 
 use topology::{Condition, PortRange, RuleType};
 
 use super::names;
 use super::{plain_rule, Build, ConditionExt, TranslateError};
-use crate::gni::{Protocol, RulePeer, SecurityGroup, SecurityGroupId, SecurityGroupRule};
+use crate::gni::{Protocol, RulePeer, SecurityGroup, SecurityGroupRule};
 
 const ICMP: u8 = 1;
 const TCP: u8 = 6;
@@ -61,19 +61,9 @@ pub(super) fn protocol_key(protocol: Protocol) -> String {
 }
 
 pub(super) fn build(b: &mut Build) -> Result<(), TranslateError> {
-    // Member addresses per group: (private, public).
-    let mut members: BTreeMap<&SecurityGroupId, (BTreeSet<IpAddr>, BTreeSet<IpAddr>)> =
-        BTreeMap::new();
-    for (_, interface) in b.gni.interfaces() {
-        for group in &interface.security_groups {
-            let (private, public) = members.entry(group).or_default();
-            private.insert(IpAddr::V4(interface.private_ip));
-            public.extend(interface.public_ip.map(IpAddr::V4));
-        }
-    }
-    for group in b.gni.security_groups.values() {
+    for group in b.security_groups() {
         let owner = group.id.as_str();
-        let (private, public) = members.remove(&group.id).unwrap_or_default();
+        let (private, public) = b.members(&group.id).cloned().unwrap_or_default();
         let all: BTreeSet<IpAddr> = private.union(&public).copied().collect();
         b.ip_addr_group(
             &names::security_group_ips(&group.id, "priv"),

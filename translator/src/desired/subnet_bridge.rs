@@ -47,7 +47,7 @@ pub(super) fn dhcp_condition() -> Condition {
 }
 
 pub(super) fn build(b: &mut Build) -> Result<(), TranslateError> {
-    for vpc in b.gni.vpcs.values() {
+    for vpc in b.vpcs() {
         let router_name = router_name(b, &vpc.id)?;
         let router = names::object_id(&router_name);
         for subnet in vpc.subnets.values() {

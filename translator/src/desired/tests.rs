@@ -852,3 +852,53 @@ fn a_stage_dump_holds_only_that_stages_objects() {
     assert!(!text.contains("router vr_"), "{text}");
     assert!(!text.contains("jump_preelip"));
 }
+
+/// The parts, translated apart and put together, make exactly what `translate` makes, so a
+/// daemon may redo only the parts whose inputs changed.
+#[test]
+fn the_parts_together_are_the_whole() {
+    let env = env();
+    let big = fixture::cloud_xml(&fixture::CloudSpec::small()).expect("a spec");
+    for document in [SINGLE_VPC, TWO_VPCS, big.as_str()] {
+        let gni = gni(document);
+        let whole = translate_ok(&gni, &env);
+        let allocations = allocate(&gni, &env).expect("allocates");
+        let index = Index::new(&gni);
+        let mut together = Desired {
+            allocations,
+            ..Desired::default()
+        };
+        for part in Part::all(&gni) {
+            let made = translate_part(&gni, &env, &together.allocations, &index, &part)
+                .expect("a part translates");
+            assert!(
+                made.origins
+                    .keys()
+                    .all(|id| !together.origins.contains_key(id)),
+                "{part} makes an object another part made"
+            );
+            together.absorb(made);
+        }
+        let mut want = whole.diagnostics.clone();
+        let mut got = together.diagnostics.clone();
+        want.sort_by(|a, b| (&a.gni_id, &a.message).cmp(&(&b.gni_id, &b.message)));
+        got.sort_by(|a, b| (&a.gni_id, &a.message).cmp(&(&b.gni_id, &b.message)));
+        assert_eq!(got, want);
+        together.diagnostics = whole.diagnostics.clone();
+        assert_eq!(together.routers, whole.routers);
+        assert_eq!(together.bridges, whole.bridges);
+        assert_eq!(together.ports, whole.ports);
+        assert_eq!(together.chains.len(), whole.chains.len());
+        for (id, chain) in &whole.chains {
+            assert_eq!(
+                together.chains.get(id),
+                Some(chain),
+                "chain {:?}",
+                chain.chain.name
+            );
+        }
+        assert_eq!(together.routes, whole.routes);
+        assert_eq!(together.ip_addr_groups, whole.ip_addr_groups);
+        assert!(together == whole, "the parts differ from the whole");
+    }
+}

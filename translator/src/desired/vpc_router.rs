@@ -22,7 +22,8 @@ pub(super) fn router_name(b: &Build, vpc: &VpcId) -> Result<String, TranslateErr
 }
 
 pub(super) fn build(b: &mut Build) -> Result<(), TranslateError> {
-    for vpc in b.gni.vpcs.keys() {
+    for vpc in b.vpcs() {
+        let vpc = &vpc.id;
         let owner = vpc.as_str();
         let rtid = b.rtid(owner)?;
         let name = names::vpc_router(vpc, rtid);

@@ -58,6 +58,7 @@
 //! independent requests can run in parallel from clones.
 
 mod batch;
+mod changes;
 mod devices;
 mod dhcp;
 mod error;
@@ -71,6 +72,7 @@ mod system;
 mod tables;
 
 pub use batch::{BatchError, BatchOutcome, Op, OpResult, Operation};
+pub use changes::{Change, Changes};
 pub use dhcp::{BadSubnetKey, SubnetKey};
 pub use error::ClientError;
 pub use kind::Kind;

@@ -318,7 +318,7 @@ pub(crate) fn decode_json(uri: &str, body: &[u8]) -> Result<Value, ClientError> 
     })
 }
 
-fn decode<T: DeserializeOwned>(uri: &str, value: Value) -> Result<T, ClientError> {
+pub(crate) fn decode<T: DeserializeOwned>(uri: &str, value: Value) -> Result<T, ClientError> {
     serde_json::from_value(value).map_err(|source| ClientError::Decode {
         url: uri.to_string(),
         source,

@@ -4,5 +4,6 @@
 //! MidoNet, diffs it against the desired topology and applies the difference.
 
 pub mod desired;
+pub mod engine;
 pub mod gni;
 pub mod reconcile;

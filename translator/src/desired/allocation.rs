@@ -25,6 +25,31 @@ pub struct Allocations {
     pub eniids: BTreeMap<String, u32>,
 }
 
+/// The router ids that MidoNet's router names carry (`vr_<vpc>_<rtid>`,
+/// `natr_<nat>_<subnet>_<rtid>`), so a restarted translator keeps every VPC's id and hence
+/// its names and addresses. ENI ids name nothing in MidoNet under the namespace metadata
+/// design, so there are none to recover; they are allocated afresh, stably by interface order.
+pub fn from_names<'a>(routers: impl Iterator<Item = &'a str>) -> Allocations {
+    let mut out = Allocations::default();
+    for name in routers {
+        let owner_and_id = name
+            .strip_prefix("vr_")
+            .and_then(|rest| rest.rsplit_once('_'))
+            .or_else(|| {
+                let rest = name.strip_prefix("natr_")?;
+                let (head, id) = rest.rsplit_once('_')?;
+                let (nat, _subnet) = head.rsplit_once('_')?;
+                Some((nat, id))
+            });
+        if let Some((owner, id)) = owner_and_id {
+            if let Ok(id) = id.parse::<u32>() {
+                out.rtids.insert(owner.to_owned(), id);
+            }
+        }
+    }
+    out
+}
+
 pub(super) fn allocate(
     gni: &Gni,
     previous: &Allocations,
@@ -112,6 +137,22 @@ mod tests {
 
     fn owners(names: &[&str]) -> Vec<String> {
         names.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn router_names_give_back_their_ids() {
+        let got = from_names(
+            [
+                "vr_vpc-0000000a_7",
+                "natr_nat-000000a1_subnet-000000a1_9",
+                "eucart",
+                "vr_bad_x",
+            ]
+            .into_iter(),
+        );
+        assert_eq!(got.rtids["vpc-0000000a"], 7);
+        assert_eq!(got.rtids["nat-000000a1"], 9);
+        assert_eq!(got.rtids.len(), 2);
     }
 
     #[test]

@@ -42,7 +42,7 @@ use uuid::Uuid;
 
 use crate::gni::{Gni, Instance, Interface, SecurityGroup, SecurityGroupId, Vpc, VpcId};
 
-pub use allocation::Allocations;
+pub use allocation::{from_names as allocation_from_names, Allocations};
 
 /// The tenant eucanetd creates everything under (`VPCMIDO_TENANT`).
 pub const DEFAULT_TENANT: &str = "euca_tenant_1";
@@ -536,6 +536,11 @@ impl<'g> Index<'g> {
     /// The member addresses of security group `group`: private, public.
     pub fn members(&self, group: &SecurityGroupId) -> Option<&Members> {
         self.members.get(group)
+    }
+
+    /// Every group with members, with their addresses.
+    pub fn all_members(&self) -> impl Iterator<Item = (&'g SecurityGroupId, &Members)> + '_ {
+        self.members.iter().map(|(id, m)| (*id, m))
     }
 }
 

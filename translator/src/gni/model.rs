@@ -71,6 +71,31 @@ pub struct Config {
     pub clusters: BTreeMap<String, Cluster>,
 }
 
+impl Config {
+    /// Equal but for which instances each node runs: that placement reaches the topology
+    /// through each instance's `node`, so a translator need not redo everything when it moves.
+    pub fn same_but_placement(&self, other: &Config) -> bool {
+        let Config {
+            mode,
+            clc_ip,
+            dns_domain,
+            dns_servers,
+            public_ips,
+            bgp_asn,
+            gateways,
+            clusters: _,
+        } = self;
+        *mode == other.mode
+            && *clc_ip == other.clc_ip
+            && *dns_domain == other.dns_domain
+            && *dns_servers == other.dns_servers
+            && *public_ips == other.public_ips
+            && *bgp_asn == other.bgp_asn
+            && *gateways == other.gateways
+            && self.clusters.keys().eq(other.clusters.keys())
+    }
+}
+
 /// One MidoNet gateway: a port of `eucart` bound to a device on a gateway host.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Gateway {

@@ -162,7 +162,7 @@ pub async fn read(client: &MidonetClient, tenant: &str) -> Result<Actual, Client
 }
 
 /// One listing to make (`RouterPorts`...) or made (`Ports`...).
-enum Read {
+pub(super) enum Read {
     RouterPorts(Uuid),
     BridgePorts(Uuid),
     Routes(Uuid),
@@ -218,7 +218,10 @@ impl Read {
 }
 
 /// Runs `reads` with at most `READ_CONCURRENCY` in flight; the first error stops the rest.
-async fn run(client: &MidonetClient, reads: Vec<Read>) -> Result<Vec<Read>, ClientError> {
+pub(super) async fn run(
+    client: &MidonetClient,
+    reads: Vec<Read>,
+) -> Result<Vec<Read>, ClientError> {
     stream::iter(reads)
         .map(|read| read.fetch(client.clone()))
         .buffer_unordered(READ_CONCURRENCY)
@@ -227,7 +230,7 @@ async fn run(client: &MidonetClient, reads: Vec<Read>) -> Result<Vec<Read>, Clie
 }
 
 /// Adds `port`, moving its link and binding into `peer` and `binding` as `Desired` holds them.
-fn add_port(actual: &mut Actual, mut port: Port) {
+pub(super) fn add_port(actual: &mut Actual, mut port: Port) {
     let peer = port.peer_id.take();
     let binding = match (port.host_id.take(), port.interface_name.take()) {
         (Some(host_id), Some(interface_name)) => Some(Binding {
@@ -245,12 +248,12 @@ fn add_port(actual: &mut Actual, mut port: Port) {
 }
 
 /// Routes the translator could have made: not the server's `Local` ones, not learned ones.
-fn is_static(route: &Route) -> bool {
+pub(super) fn is_static(route: &Route) -> bool {
     route.route_type != topology::RouteType::Local && !route.learned
 }
 
 /// Whether an IP address group is the translator's: eucanetd's names, or the translator's id.
-fn is_translators(group: &topology::IpAddrGroup) -> bool {
+pub(super) fn is_translators(group: &topology::IpAddrGroup) -> bool {
     let Some(name) = group.name.as_deref() else {
         return false;
     };
@@ -261,6 +264,6 @@ fn is_translators(group: &topology::IpAddrGroup) -> bool {
 }
 
 /// A map key for a member without an id of its own.
-fn member_id(parent: Uuid, key: &str) -> Uuid {
+pub(super) fn member_id(parent: Uuid, key: &str) -> Uuid {
     Uuid::new_v5(&parent, key.as_bytes())
 }

@@ -9,6 +9,7 @@
 pub mod actual;
 pub mod apply;
 mod batch;
+mod follow;
 pub mod plan;
 
 #[cfg(test)]
@@ -19,6 +20,7 @@ use midonet_client::{ClientError, MidonetClient};
 use crate::desired::{Desired, DEFAULT_TENANT};
 
 pub use apply::{ApplyError, ApplyReport};
+pub use follow::{follow, Followed};
 pub use plan::{plan, Plan};
 
 /// The topology as read from MidoNet: the same maps as `Desired` (ports with `peer` and

@@ -5,7 +5,7 @@
 
 use std::net::{IpAddr, Ipv4Addr};
 
-use api_gateway::testing::LocalGateway;
+use api_gateway::testing::{LocalGateway, ZkServer};
 use api_gateway::StoreConfig;
 use midonet_client::MidonetClient;
 use topology::{Host, TunnelZone, TunnelZoneType};
@@ -20,6 +20,7 @@ pub struct Cloud {
     pub env: Environment,
     _gateway: LocalGateway,
     _dir: tempfile::TempDir,
+    _zookeeper: Option<ZkServer>,
 }
 
 impl Cloud {
@@ -28,6 +29,26 @@ impl Cloud {
         let config = StoreConfig::Embedded {
             dir: dir.path().to_path_buf(),
         };
+        Cloud::start_on(config, dir, None).await
+    }
+
+    /// The same cloud over a fresh real ZooKeeper; `None` (skip) when ZooKeeper is not
+    /// installed, which fails the test instead under `CI=true`.
+    pub async fn start_on_zookeeper() -> Option<Cloud> {
+        let zookeeper = api_gateway::testing::zookeeper_or_skip().await?;
+        let config = StoreConfig::ZooKeeper {
+            connect: zookeeper.connect_string(),
+            root: "/midonet".into(),
+        };
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        Some(Cloud::start_on(config, dir, Some(zookeeper)).await)
+    }
+
+    async fn start_on(
+        config: StoreConfig,
+        dir: tempfile::TempDir,
+        zookeeper: Option<ZkServer>,
+    ) -> Cloud {
         let gateway = LocalGateway::start(&config).await.expect("a gateway");
         let client = MidonetClient::connect(&gateway.url).await.expect("connect");
         let zone = TunnelZone {
@@ -66,6 +87,7 @@ impl Cloud {
             env,
             _gateway: gateway,
             _dir: dir,
+            _zookeeper: zookeeper,
         }
     }
 }

@@ -67,7 +67,7 @@ async fn the_engine_follows_every_kind_of_change_on_zookeeper() {
     assert!(first.full_read && first.full_plan);
     assert!(first.apply.sent > 50);
 
-    let changes: [(&str, fn(&mut Gni)); 7] = [
+    let changes: [(&str, GniChange); 7] = [
         ("add an instance", add_instance),
         ("remove an instance", remove_instance),
         ("move an ENI to another node", move_interface),
@@ -125,6 +125,9 @@ async fn someone_elses_change_is_seen_in_the_feed_and_repaired() {
     assert!(report.apply.sent > 0, "the rule is put back");
     cycle(&cloud, &mut engine, &gni, "after repair").await;
 }
+
+/// A change to a GNI, as the CLC would make it.
+type GniChange = fn(&mut Gni);
 
 fn instance_ids(gni: &Gni) -> Vec<String> {
     gni.instances.keys().map(|i| i.to_string()).collect()

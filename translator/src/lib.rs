@@ -3,6 +3,7 @@
 //! `desired`, the pure GNI -> MidoNet topology translation, and `reconcile`, which reads
 //! MidoNet, diffs it against the desired topology and applies the difference.
 
+pub mod daemon;
 pub mod desired;
 pub mod engine;
 pub mod gni;

@@ -1,0 +1,383 @@
+//! `translator`: keeps a MidoNet topology equal to Eucalyptus' global network view.
+//!
+//! Talks to a MidoNet API (`--api`), or, without one, serves its own gateway in-process over
+//! the embedded store (`--data`) on `--listen`, so one command runs the whole product and
+//! `midonet-cli` can look at the result while it runs.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use midonet_client::MidonetClient;
+use tracing_subscriber::EnvFilter;
+use translator::daemon::{self, read_gni, Options};
+use translator::desired::{Desired, Environment, DEFAULT_TENANT};
+use translator::engine::Engine;
+use translator::reconcile::{actual, apply, plan};
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+#[derive(Parser)]
+#[command(
+    version,
+    about = "Translates Eucalyptus' global network view (GNI) into MidoNet topology"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Watch the GNI file and keep MidoNet equal to it, until SIGINT or SIGTERM (SIGHUP: resync).
+    Run {
+        #[command(flatten)]
+        gni: GniArg,
+        #[command(flatten)]
+        target: Target,
+        /// Poll the file this often besides watching it (seconds).
+        #[arg(long, default_value_t = 1.0)]
+        poll: f64,
+        /// Run without the metadata plane (network namespaces and proxy need root).
+        #[arg(long)]
+        no_metadata: bool,
+        /// The CLC's metadata service the proxy forwards to.
+        #[arg(
+            long,
+            default_value = "127.0.0.1:8773",
+            env = "TRANSLATOR_CLC_METADATA"
+        )]
+        clc: SocketAddr,
+    },
+    /// Apply the GNI once, print what was done, and write the version file.
+    Apply {
+        /// Apply once and exit (the only mode; `run` is the daemon).
+        #[arg(long, required = true)]
+        once: bool,
+        #[command(flatten)]
+        gni: GniArg,
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Print what applying the GNI would do (creates, updates, deletes by name); apply nothing.
+    Plan {
+        #[command(flatten)]
+        gni: GniArg,
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Delete everything the translator made but the core (`eucart`, `eucabr`, gateways).
+    Flush {
+        /// Delete the core too.
+        #[arg(long)]
+        all: bool,
+        /// The GNI whose core to keep (without --all).
+        #[arg(long, default_value = DEFAULT_GNI, env = "TRANSLATOR_GNI")]
+        gni: PathBuf,
+        #[command(flatten)]
+        target: Target,
+    },
+}
+
+const DEFAULT_GNI: &str = "examples/gni/two-vpcs.xml";
+
+#[derive(Args)]
+struct GniArg {
+    /// The global network view file the CLC writes.
+    #[arg(long, default_value = DEFAULT_GNI, env = "TRANSLATOR_GNI")]
+    gni: PathBuf,
+}
+
+#[derive(Args)]
+struct Target {
+    /// A MidoNet API to write to; without it, a gateway runs in-process on the embedded store.
+    #[arg(long, env = "MIDONET_API")]
+    api: Option<String>,
+    /// The embedded store's directory (without --api).
+    #[arg(long, default_value = "./midonet-data")]
+    data: PathBuf,
+    /// Where the in-process gateway listens (without --api).
+    #[arg(long, default_value = "127.0.0.1:8181")]
+    listen: SocketAddr,
+    /// The tenant everything is made under.
+    #[arg(long, default_value = DEFAULT_TENANT)]
+    tenant: String,
+    /// The Eucalyptus version stored in `euca_version` (a dotted quad).
+    #[arg(long, default_value = "5.0.0.0")]
+    euca_version: String,
+    /// Register a MidoNet host for every node, gateway and the CLC of the GNI that has none,
+    /// as their agents would: for trying the translator without a cloud.
+    #[arg(long)]
+    register_hosts: bool,
+}
+
+impl Target {
+    /// A client of the API, starting the in-process gateway when there is none.
+    async fn connect(&self) -> anyhow::Result<MidonetClient> {
+        let url = match &self.api {
+            Some(url) => url.clone(),
+            None => {
+                let config = api_gateway::StoreConfig::Embedded {
+                    dir: self.data.clone(),
+                };
+                let store = api_gateway::open_store(&config).await?;
+                let listener = tokio::net::TcpListener::bind(self.listen)
+                    .await
+                    .with_context(|| format!("cannot listen on {}", self.listen))?;
+                let addr = listener.local_addr()?;
+                let app = api_gateway::app(store);
+                tokio::spawn(async move {
+                    let service =
+                        axum::ServiceExt::<axum::extract::Request>::into_make_service(app);
+                    if let Err(e) = axum::serve(listener, service).await {
+                        tracing::error!("in-process gateway stopped: {e}");
+                    }
+                });
+                let url = format!("http://{addr}{}", api_gateway::API_ROOT);
+                eprintln!(
+                    "gateway (embedded store {}) on {url}; try: midonet-cli --midonet-url {url} -e 'router list'",
+                    self.data.display()
+                );
+                url
+            }
+        };
+        MidonetClient::connect(&url)
+            .await
+            .with_context(|| format!("cannot reach the MidoNet API at {url}"))
+    }
+
+    fn environment(&self) -> Environment {
+        let mut env = Environment::new(&self.euca_version);
+        env.tenant = self.tenant.clone();
+        env
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match Cli::parse().command {
+        Command::Run {
+            gni,
+            target,
+            poll,
+            no_metadata,
+            clc,
+        } => {
+            let _ = (no_metadata, clc);
+            let client = target.connect().await?;
+            if target.register_hosts {
+                register_hosts(&client, &read_gni(&gni.gni).await?).await?;
+            }
+            let engine = Engine::new(client, target.environment());
+            let poll = Duration::try_from_secs_f64(poll).context("--poll")?;
+            daemon::run(engine, Options { gni: gni.gni, poll }).await
+        }
+        Command::Apply { gni, target, .. } => {
+            let client = target.connect().await?;
+            let view = read_gni(&gni.gni).await?;
+            if target.register_hosts {
+                register_hosts(&client, &view).await?;
+            }
+            let version = view.version.clone();
+            let mut engine = Engine::new(client, target.environment());
+            let report = engine.cycle(view).await?;
+            daemon::summary(&version, &report);
+            daemon::write_version(&gni.gni, &version).await;
+            print_built(&engine.desired(), &report.diagnostics);
+            if !report.apply.is_success() {
+                anyhow::bail!("{} operations failed", report.apply.failed.len());
+            }
+            Ok(())
+        }
+        Command::Plan { gni, target } => {
+            let client = target.connect().await?;
+            let view = read_gni(&gni.gni).await?;
+            let mut env = target.environment();
+            let have = actual::read(&client, &env.tenant).await?;
+            env.allocations = translator::desired::allocation_from_names(
+                have.routers.values().filter_map(|r| r.name.as_deref()),
+            );
+            env.hosts = hosts(&client).await?;
+            let want = translator::desired::translate(&view, &env)?;
+            let plan = plan::plan(&want, &have);
+            print!("{plan}");
+            let (c, u, d) = plan.counts();
+            println!("plan: {c} to create, {u} to update, {d} to delete");
+            Ok(())
+        }
+        Command::Flush { all, gni, target } => {
+            let client = target.connect().await?;
+            let env = target.environment();
+            let have = actual::read(&client, &env.tenant).await?;
+            let keep = if all {
+                Desired::default()
+            } else {
+                let view = read_gni(&gni).await?;
+                let mut env = env.clone();
+                env.hosts = hosts(&client).await?;
+                let index = translator::desired::Index::new(&view);
+                let allocations = translator::desired::allocate(&view, &env)?;
+                translator::desired::translate_part(
+                    &view,
+                    &env,
+                    &allocations,
+                    &index,
+                    &translator::desired::Part::Core,
+                )?
+            };
+            let plan = plan::plan(&keep, &have);
+            let (_, _, d) = plan.counts();
+            eprintln!("flushing: {d} objects to delete");
+            let report = apply::apply(&client, &plan).await;
+            eprintln!(
+                "flushed: {} operations sent, {} failed in {:?}",
+                report.sent,
+                report.failed.len(),
+                report.elapsed
+            );
+            for (op, e) in &report.failed {
+                eprintln!("failed: {op}: {e}");
+            }
+            if !report.is_success() {
+                anyhow::bail!("{} operations failed", report.failed.len());
+            }
+            Ok(())
+        }
+    }
+}
+
+async fn hosts(client: &MidonetClient) -> anyhow::Result<Vec<translator::desired::RegisteredHost>> {
+    Ok(client
+        .hosts()
+        .await?
+        .into_iter()
+        .map(|h| translator::desired::RegisteredHost {
+            id: h.id,
+            name: h.name.unwrap_or_default(),
+            addresses: h.addresses.iter().filter_map(|a| a.parse().ok()).collect(),
+        })
+        .collect())
+}
+
+/// Registers a host for each node, gateway and the CLC that no host has the address of.
+async fn register_hosts(client: &MidonetClient, gni: &translator::gni::Gni) -> anyhow::Result<()> {
+    let known: Vec<std::net::IpAddr> = hosts(client)
+        .await?
+        .into_iter()
+        .flat_map(|h| h.addresses)
+        .collect();
+    let mut wanted: Vec<(String, std::net::Ipv4Addr)> = gni
+        .config
+        .clusters
+        .values()
+        .flat_map(|c| c.nodes.keys().map(|n| (format!("node-{n}"), *n)))
+        .collect();
+    wanted.extend(
+        gni.config
+            .gateways
+            .iter()
+            .map(|g| (format!("gateway-{}", g.host_ip), g.host_ip)),
+    );
+    wanted.push((format!("clc-{}", gni.config.clc_ip), gni.config.clc_ip));
+    let zone = match client.tunnel_zones().await?.into_iter().next() {
+        Some(zone) => zone,
+        None => {
+            let zone = topology::TunnelZone {
+                id: uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_DNS, b"mido-tz"),
+                name: Some("mido-tz".into()),
+                zone_type: topology::TunnelZoneType::Gre,
+            };
+            client
+                .create_tunnel_zone(&zone)
+                .await
+                .context("creating tunnel zone mido-tz")?
+        }
+    };
+    for (name, address) in wanted {
+        if known.contains(&std::net::IpAddr::V4(address)) {
+            continue;
+        }
+        let host = topology::Host {
+            id: uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_DNS, name.as_bytes()),
+            name: Some(name.clone()),
+            addresses: vec![address.to_string()],
+            alive: true,
+            flooding_proxy_weight: 1,
+            container_weight: 1,
+            container_limit: -1,
+            enforce_container_limit: false,
+            host_interfaces: Vec::new(),
+        };
+        match client.register_host(&host).await {
+            Ok(_) => eprintln!(
+                "registered host {name} ({address}) in tunnel zone {:?}",
+                zone.name
+            ),
+            Err(e) if e.is_conflict() => {}
+            Err(e) => return Err(e).context(format!("registering host {name}")),
+        }
+        client
+            .add_tunnel_zone_member(zone.id, host.id, std::net::IpAddr::V4(address))
+            .await
+            .with_context(|| format!("adding host {name} to the tunnel zone"))?;
+    }
+    Ok(())
+}
+
+/// The one-screen summary of what the translator made.
+fn print_built(d: &Desired, diagnostics: &[String]) {
+    let count = |prefix: &str| {
+        d.routers
+            .values()
+            .filter_map(|r| r.name.as_deref())
+            .chain(d.bridges.values().filter_map(|b| b.name.as_deref()))
+            .filter(|n| n.starts_with(prefix))
+            .count()
+    };
+    let rules: usize = d.chains.values().map(|c| c.rules.len()).sum();
+    let bound = d.ports.values().filter(|p| p.binding.is_some()).count();
+    println!("built:");
+    println!(
+        "  core        {} (eucart), {} (eucabr)",
+        count("eucart"),
+        count("eucabr")
+    );
+    println!(
+        "  VPCs        {} routers (vr_), {} NAT gateway routers (natr_)",
+        count("vr_"),
+        count("natr_")
+    );
+    println!(
+        "  subnets     {} bridges (vb_), {} DHCP subnets, {} DHCP hosts",
+        count("vb_"),
+        d.dhcp_subnets.len(),
+        d.dhcp_hosts.len()
+    );
+    println!(
+        "  ports       {} in all, {} bound to host interfaces",
+        d.ports.len(),
+        bound
+    );
+    println!("  chains      {} with {} rules", d.chains.len(), rules);
+    println!("  routes      {}", d.routes.len());
+    println!(
+        "  IP groups   {}; port groups {}",
+        d.ip_addr_groups.len(),
+        d.port_groups.len()
+    );
+    if !diagnostics.is_empty() {
+        println!("  notes       {}:", diagnostics.len());
+        for note in diagnostics.iter().take(10) {
+            println!("    {note}");
+        }
+    }
+}

@@ -45,7 +45,8 @@ fn release_binary(name: &str) -> PathBuf {
 fn document(spec: &CloudSpec, version: &str) -> String {
     let xml = cloud_xml(spec).expect("a spec");
     let root = xml.find("<network-data").expect("the root element");
-    let start = root + xml[root..].find("version=\"").expect("a version attribute") + "version=\"".len();
+    let start =
+        root + xml[root..].find("version=\"").expect("a version attribute") + "version=\"".len();
     let end = start + xml[start..].find('"').expect("closing quote");
     format!("{}{version}{}", &xml[..start], &xml[end..])
 }
@@ -68,7 +69,10 @@ async fn wait_for(dir: &Path, version: &str, limit: Duration) {
         if std::fs::read_to_string(&file).is_ok_and(|v| v.trim() == version) {
             return;
         }
-        assert!(started.elapsed() < limit, "version {version} not applied in {limit:?}");
+        assert!(
+            started.elapsed() < limit,
+            "version {version} not applied in {limit:?}"
+        );
         tokio::time::sleep(Duration::from_micros(200)).await;
     }
 }
@@ -147,10 +151,22 @@ async fn main() {
         let v = format!("r{round}");
         removed.push(apply(dir.path(), &document(&spec, &v), &v).await);
     }
-    println!("no-op cycle: median {:.2?}, all {noop:.2?}", median(noop.clone()));
-    println!("one instance added: median {:.2?}, all {added:.2?}", median(added.clone()));
-    println!("one instance removed: median {:.2?}, all {removed:.2?}", median(removed.clone()));
-    println!("translator peak memory (VmHWM): {:.0} MiB", peak_memory_mib(&translator));
+    println!(
+        "no-op cycle: median {:.2?}, all {noop:.2?}",
+        median(noop.clone())
+    );
+    println!(
+        "one instance added: median {:.2?}, all {added:.2?}",
+        median(added.clone())
+    );
+    println!(
+        "one instance removed: median {:.2?}, all {removed:.2?}",
+        median(removed.clone())
+    );
+    println!(
+        "translator peak memory (VmHWM): {:.0} MiB",
+        peak_memory_mib(&translator)
+    );
     drop(translator);
     drop(gateway);
     drop(zookeeper);

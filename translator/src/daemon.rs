@@ -23,6 +23,7 @@ use tokio::time::Instant;
 
 use crate::engine::{CycleReport, Engine};
 use crate::gni::{self, Gni};
+use crate::metadata::{self, MetadataPlane};
 
 /// The file the applied version is written to, next to the GNI.
 pub const VERSION_FILE: &str = "global_network_info.version";
@@ -61,6 +62,8 @@ impl Backoff {
 pub struct Options {
     pub gni: PathBuf,
     pub poll: Duration,
+    /// `None` runs without the metadata plane (`--no-metadata`).
+    pub metadata: Option<MetadataPlane>,
 }
 
 /// Why the loop is woken.
@@ -71,7 +74,7 @@ enum Wake {
 }
 
 /// Runs until SIGINT or SIGTERM; see the module's contract.
-pub async fn run(mut engine: Engine, options: Options) -> anyhow::Result<()> {
+pub async fn run(mut engine: Engine, mut options: Options) -> anyhow::Result<()> {
     let (tx, mut rx) = mpsc::channel::<Wake>(16);
     let _watcher = watch(&options.gni, tx.clone())?;
     spawn_signals(tx.clone())?;
@@ -140,6 +143,16 @@ pub async fn run(mut engine: Engine, options: Options) -> anyhow::Result<()> {
                 } else {
                     retry_at = Some(Instant::now() + backoff.failed());
                 }
+                if let (Some(plane), Some(gni)) = (options.metadata.as_mut(), engine.gni()) {
+                    let view = metadata::view(gni, engine.allocations());
+                    match plane.sync(&view).await {
+                        Ok(done) => tracing::info!("metadata: {done}"),
+                        Err(e) => {
+                            tracing::error!("metadata: {e}; retrying");
+                            retry_at.get_or_insert(Instant::now() + backoff.failed());
+                        }
+                    }
+                }
             }
             Err(e) if e.is_input() => {
                 tracing::error!("GNI version {version}: not applied, the last topology stays: {e}");
@@ -151,6 +164,9 @@ pub async fn run(mut engine: Engine, options: Options) -> anyhow::Result<()> {
                 retry_at = Some(Instant::now() + wait);
             }
         }
+    }
+    if let Some(plane) = options.metadata.take() {
+        plane.shutdown().await;
     }
     tracing::info!("stopped");
     Ok(())

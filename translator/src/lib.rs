@@ -1,10 +1,12 @@
 //! Turns Eucalyptus' global network view (GNI) into MidoNet topology, as eucanetd's VPCMIDO
 //! driver does (`reference/eucanetd.md`). So far: `gni`, which parses and checks the view,
-//! `desired`, the pure GNI -> MidoNet topology translation, and `reconcile`, which reads
-//! MidoNet, diffs it against the desired topology and applies the difference.
+//! `desired`, the pure GNI -> MidoNet topology translation, `reconcile`, which reads
+//! MidoNet, diffs it against the desired topology and applies the difference, and `metadata`,
+//! which serves instance metadata through per-VPC namespaces on the CLC host.
 
 pub mod daemon;
 pub mod desired;
 pub mod engine;
 pub mod gni;
+pub mod metadata;
 pub mod reconcile;

@@ -15,6 +15,7 @@ use tracing_subscriber::EnvFilter;
 use translator::daemon::{self, read_gni, Options};
 use translator::desired::{Desired, Environment, DEFAULT_TENANT};
 use translator::engine::Engine;
+use translator::metadata::{MetadataConfig, MetadataPlane};
 use translator::reconcile::{actual, apply, plan};
 
 #[global_allocator]
@@ -41,9 +42,6 @@ enum Command {
         /// Poll the file this often besides watching it (seconds).
         #[arg(long, default_value_t = 1.0)]
         poll: f64,
-        /// Run without the metadata plane (network namespaces and proxy need root).
-        #[arg(long)]
-        no_metadata: bool,
         /// The CLC's metadata service the proxy forwards to.
         #[arg(
             long,
@@ -112,6 +110,10 @@ struct Target {
     /// as their agents would: for trying the translator without a cloud.
     #[arg(long)]
     register_hosts: bool,
+    /// Without the metadata plane (its namespaces and proxy need root): `run` starts none, and
+    /// the topology has no metadata rules or ports.
+    #[arg(long)]
+    no_metadata: bool,
 }
 
 impl Target {
@@ -152,6 +154,8 @@ impl Target {
     fn environment(&self) -> Environment {
         let mut env = Environment::new(&self.euca_version);
         env.tenant = self.tenant.clone();
+        // Without the plane, no metadata rules or ports that would lead nowhere.
+        env.constants.legacy_metadata = !self.no_metadata;
         env
     }
 }
@@ -169,17 +173,34 @@ async fn main() -> anyhow::Result<()> {
             gni,
             target,
             poll,
-            no_metadata,
             clc,
         } => {
-            let _ = (no_metadata, clc);
+            let metadata = if target.no_metadata {
+                None
+            } else {
+                let config = MetadataConfig {
+                    clc,
+                    ..MetadataConfig::default()
+                };
+                Some(MetadataPlane::start(config).await.context(
+                    "starting the metadata plane (pass --no-metadata to run without it)",
+                )?)
+            };
             let client = target.connect().await?;
             if target.register_hosts {
                 register_hosts(&client, &read_gni(&gni.gni).await?).await?;
             }
             let engine = Engine::new(client, target.environment());
             let poll = Duration::try_from_secs_f64(poll).context("--poll")?;
-            daemon::run(engine, Options { gni: gni.gni, poll }).await
+            daemon::run(
+                engine,
+                Options {
+                    gni: gni.gni,
+                    poll,
+                    metadata,
+                },
+            )
+            .await
         }
         Command::Apply { gni, target, .. } => {
             let client = target.connect().await?;

@@ -19,7 +19,7 @@ use super::{
 use crate::gni::Uplink;
 
 /// The metadata service address.
-const METADATA_IP: Ipv4Addr = Ipv4Addr::new(169, 254, 169, 254);
+pub(super) const METADATA_IP: Ipv4Addr = Ipv4Addr::new(169, 254, 169, 254);
 
 /// The key of `eucart`'s transit port; other stages route through it.
 pub(super) fn transit_port_key() -> String {

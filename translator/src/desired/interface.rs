@@ -3,7 +3,8 @@
 //! entries, the empty `elip_pre_<if>`/`elip_post_<if>` groups (`elastic_ip` fills them), and the
 //! filters `ic_<if>_prechain` (from the VM) and `ic_<if>_postchain` (to the VM) in eucanetd's
 //! rule order: anti-spoofing, return flow, reserved accepts, security-group jumps, a final drop
-//! of everything but ARP.
+//! of everything but ARP. The `metadata` stage later inserts its NAT rule into each chain at the
+//! place `metadata_nat_position` gives (§2.6 prechain rule 2, postchain rule 5).
 //!
 //! `sourceDestCheck=false` (NAT instances, appliances) drops the two IPv4 address checks, so the
 //! interface may send from and receive for addresses not its own; the MAC and ARP checks stay.
@@ -23,6 +24,30 @@ use crate::gni::{Instance, Interface, Subnet};
 
 /// ARP's opcode, which MidoNet matches as the network protocol: 2 is a reply.
 const ARP_REPLY: u8 = 2;
+
+/// The role of the return-flow accept in both interface chains.
+const RETURN_FLOW: &str = "return_flow";
+
+/// The 1-based place of the legacy-metadata NAT rule in an interface chain: just after the
+/// anti-spoofing drops and before the return-flow accept, however many drops
+/// `DISABLE_L2_ISOLATION` or `sourceDestCheck=false` left out. After the drops, so a spoofed
+/// packet is dropped before it is rewritten; before the return-flow accept, because the proxy's
+/// replies *are* return flow and would otherwise reach the VM un-SNATed, from `.3:8008` instead
+/// of `169.254.169.254:80`.
+pub(super) fn metadata_nat_position(b: &Build, chain: Uuid) -> Result<u32, TranslateError> {
+    let chain_name = b.key_of(chain);
+    let return_flow = names::object_id(&format!("{chain_name}/{RETURN_FLOW}"));
+    b.out
+        .chains
+        .get(&chain)
+        .and_then(|c| c.rules.iter().find(|r| r.id == return_flow))
+        .map(|r| r.position)
+        .ok_or_else(|| TranslateError::Reference {
+            layer: "interface chain",
+            id: chain_name,
+            reason: "has no return-flow rule to place the metadata NAT before".to_owned(),
+        })
+}
 
 /// The key of an interface's exterior port.
 pub(super) fn port_key(bridge: &str, interface: &Interface) -> String {
@@ -150,7 +175,7 @@ fn from_vm(
         let arp_ip = any().dl_type(ETH_ARP, false).src(ip, true);
         rules.push(("antispoof_arp_ip", RuleType::Drop, arp_ip));
     }
-    rules.push(("return_flow", RuleType::Accept, return_flow()));
+    rules.push((RETURN_FLOW, RuleType::Accept, return_flow()));
     let dot2 = nth_address(subnet.cidr, 2).ok_or_else(|| TranslateError::Reference {
         layer: "subnet",
         id: subnet.id.to_string(),
@@ -187,7 +212,7 @@ fn to_vm(b: &mut Build, chain: Uuid, interface: &Interface) -> Result<(), Transl
         let arp_ip = any().dl_type(ETH_ARP, false).dst(ip, true);
         rules.push(("antispoof_arp_ip", RuleType::Drop, arp_ip));
     }
-    rules.push(("return_flow", RuleType::Accept, return_flow()));
+    rules.push((RETURN_FLOW, RuleType::Accept, return_flow()));
     write_chain(b, chain, interface, rules, "ingress")
 }
 

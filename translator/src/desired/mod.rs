@@ -10,7 +10,8 @@
 //! never half-applies.
 //!
 //! Not produced here: MidoNet's own `Local` routes (the server adds one per router port) and the
-//! metadata objects (`eucamdrt`, `vc_*_mdul*`, §3.2), which belong to a `metadata` stage.
+//! MidoNet-native metadata objects (`eucamdrt`, `vc_*_mdul*`, §3.2): the `metadata` stage builds
+//! the namespace design of §3.1 instead, whose host side is `crate::metadata`'s.
 
 mod allocation;
 mod core;
@@ -18,6 +19,7 @@ mod dhcp;
 pub mod dump;
 mod elastic_ip;
 mod interface;
+mod metadata;
 pub mod names;
 mod nat_gateway;
 mod network_acl;
@@ -43,6 +45,7 @@ use uuid::Uuid;
 use crate::gni::{Gni, Instance, Interface, SecurityGroup, SecurityGroupId, Vpc, VpcId};
 
 pub use allocation::{from_names as allocation_from_names, Allocations};
+pub use metadata::{proxy_address, METADATA_PROXY_PORT};
 
 /// The tenant eucanetd creates everything under (`VPCMIDO_TENANT`).
 pub const DEFAULT_TENANT: &str = "euca_tenant_1";
@@ -120,6 +123,10 @@ pub struct Constants {
     pub disable_l2_isolation: bool,
     /// `MIDO_ENABLE_ARPTABLE`: seeds bridge ARP and MAC tables.
     pub enable_arptable: bool,
+    /// `MIDO_ENABLE_MIDOMD=N`: instance metadata through per-VPC namespaces on the CLC host
+    /// (§3.1), the `metadata` stage. False leaves its objects out, for a translator run without
+    /// the metadata plane.
+    pub legacy_metadata: bool,
 }
 
 impl Default for Constants {
@@ -134,6 +141,7 @@ impl Default for Constants {
             max_eniid: 1_048_576,
             disable_l2_isolation: false,
             enable_arptable: true,
+            legacy_metadata: true,
         }
     }
 }
@@ -168,10 +176,11 @@ pub enum Stage {
     RouteTable,
     NatGateway,
     NetworkAcl,
+    Metadata,
 }
 
 impl Stage {
-    pub const ALL: [Stage; 10] = [
+    pub const ALL: [Stage; 11] = [
         Stage::Core,
         Stage::VpcRouter,
         Stage::SubnetBridge,
@@ -182,6 +191,7 @@ impl Stage {
         Stage::RouteTable,
         Stage::NatGateway,
         Stage::NetworkAcl,
+        Stage::Metadata,
     ];
 
     pub fn name(self) -> &'static str {
@@ -196,6 +206,7 @@ impl Stage {
             Stage::RouteTable => "route_table",
             Stage::NatGateway => "nat_gateway",
             Stage::NetworkAcl => "network_acl",
+            Stage::Metadata => "metadata",
         }
     }
 
@@ -211,6 +222,7 @@ impl Stage {
             Stage::RouteTable => route_table::build(b),
             Stage::NatGateway => nat_gateway::build(b),
             Stage::NetworkAcl => network_acl::build(b),
+            Stage::Metadata => metadata::build(b),
         }
     }
 }
@@ -460,7 +472,7 @@ impl fmt::Display for Part {
     }
 }
 
-const VPC_STAGES: [Stage; 8] = [
+const VPC_STAGES: [Stage; 9] = [
     Stage::VpcRouter,
     Stage::SubnetBridge,
     Stage::Dhcp,
@@ -469,6 +481,7 @@ const VPC_STAGES: [Stage; 8] = [
     Stage::RouteTable,
     Stage::NatGateway,
     Stage::NetworkAcl,
+    Stage::Metadata,
 ];
 
 /// Translates one part of `gni` with the allocations of the whole (`allocate`) and its
@@ -734,6 +747,20 @@ impl Build<'_> {
         chain: Uuid,
         role: &str,
         owner: &str,
+        rule: Rule,
+    ) -> Result<Uuid, TranslateError> {
+        self.insert_rule(chain, u32::MAX, role, owner, rule)
+    }
+
+    /// Inserts `rule` into `chain` at 1-based `position` (past the end appends), moving the rules
+    /// from there on one place down, for a stage that adds to a chain an earlier stage wrote, at
+    /// a place eucanetd's rule order fixes. Otherwise as `rule`.
+    fn insert_rule(
+        &mut self,
+        chain: Uuid,
+        position: u32,
+        role: &str,
+        owner: &str,
         mut rule: Rule,
     ) -> Result<Uuid, TranslateError> {
         let key = format!("{}/{role}", self.key_of(chain));
@@ -745,11 +772,17 @@ impl Build<'_> {
                 reason: "its chain is not made by an earlier stage".to_owned(),
             });
         };
+        let index = usize::try_from(position.max(1) - 1)
+            .unwrap_or(usize::MAX)
+            .min(target.rules.len());
         rule.id = id;
         rule.chain_id = Some(chain);
-        rule.position = u32::try_from(target.rules.len() + 1).unwrap_or(u32::MAX);
         rule.normalize();
-        target.rules.push(rule);
+        target.rules.insert(index, rule);
+        // A rule's position is its place, as MidoNet reports it.
+        for (place, r) in target.rules.iter_mut().enumerate().skip(index) {
+            r.position = u32::try_from(place + 1).unwrap_or(u32::MAX);
+        }
         Ok(id)
     }
 

@@ -74,6 +74,24 @@ pub fn host_interface(interface: &InterfaceName) -> String {
     format!("vn_{prefix}{short}")
 }
 
+/// The first 8 characters after a GNI id's dash (`subnet-0123abcd` and the long
+/// `subnet-0123abcd4567ef890` both give `0123abcd`), which eucanetd's host interface names use
+/// so that `vn0_` plus them fits IFNAMSIZ. Two long ids that share those 8 characters collide.
+pub fn short_id(id: &str) -> &str {
+    let digits = id.find('-').map_or(id, |dash| &id[dash + 1..]);
+    digits
+        .char_indices()
+        .nth(8)
+        .map_or(digits, |(end, _)| &digits[..end])
+}
+
+/// `vn0_<sub8>`: the host end of a subnet's metadata veth pair on the CLC host, which the subnet
+/// bridge's metadata port is bound to (§2.5 "Legacy MD"; the other end, `vn1_<sub8>`, is in the
+/// VPC's namespace).
+pub fn metadata_subnet_interface(subnet: &SubnetId) -> String {
+    format!("vn0_{}", short_id(subnet.as_str()))
+}
+
 /// `sg_<ingress|egress>_<sg>`.
 pub fn security_group_chain(group: &SecurityGroupId, direction: &str) -> String {
     format!("sg_{direction}_{group}")
@@ -131,6 +149,15 @@ mod tests {
         assert_eq!(id, object_id("eucart"));
         assert_ne!(id, object_id("eucabr"));
         assert_eq!(id, Uuid::new_v5(&NAMESPACE, b"eucart"));
+    }
+
+    #[test]
+    fn metadata_interfaces_use_the_first_8_characters_of_the_subnet_id() {
+        let short = SubnetId::parse("subnet-0000a1b2").expect("an id");
+        assert_eq!(metadata_subnet_interface(&short), "vn0_0000a1b2");
+        let long = SubnetId::parse("subnet-0123456789abcdef0").expect("an id");
+        assert_eq!(metadata_subnet_interface(&long), "vn0_01234567");
+        assert_eq!(short_id("vpc-12"), "12");
     }
 
     #[test]

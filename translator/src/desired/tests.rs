@@ -26,10 +26,11 @@ fn host(n: u128, address: [u8; 4]) -> RegisteredHost {
     }
 }
 
-/// The gateway host and the examples' two nodes, registered.
+/// The CLC, the gateway host and the examples' two nodes, registered.
 fn env() -> Environment {
     let mut env = Environment::new("5.0.0.0");
     env.hosts = vec![
+        host(2, [10, 1, 0, 2]),
         host(5, [10, 1, 0, 5]),
         host(21, [10, 1, 0, 21]),
         host(22, [10, 1, 0, 22]),
@@ -305,6 +306,7 @@ fn interface_chains_follow_eucanetd_rule_order() {
             "antispoof_ip",
             "antispoof_arp_mac",
             "antispoof_arp_ip",
+            "metadata_dnat",
             "return_flow",
             "dot2",
             "metadata",
@@ -319,6 +321,7 @@ fn interface_chains_follow_eucanetd_rule_order() {
             "antispoof_ip",
             "antispoof_arp_mac",
             "antispoof_arp_ip",
+            "metadata_snat",
             "return_flow",
             "jump/sg-000000a1",
             "drop_non_arp"
@@ -349,7 +352,7 @@ fn interface_chains_follow_eucanetd_rule_order() {
         .iter()
         .map(|r| r.position)
         .collect();
-    assert_eq!(positions, (1..=9).collect::<Vec<_>>());
+    assert_eq!(positions, (1..=10).collect::<Vec<_>>());
 }
 
 #[test]
@@ -367,6 +370,7 @@ fn source_dest_check_off_drops_only_the_ip_anti_spoofing() {
     assert_eq!(
         chain_roles(&d, "ic_i-00000a01_prechain"),
         [
+            "metadata_dnat",
             "return_flow",
             "dot2",
             "metadata",
@@ -409,6 +413,133 @@ fn interfaces_bind_to_the_host_with_the_node_address_or_are_reported() {
         d.diagnostics[1].to_string(),
         "interface i-00000b01: node 10.1.0.22 has no MidoNet host; port vn_i-00000b01 stays unbound"
     );
+}
+
+#[test]
+fn metadata_dnat_is_the_first_rule_after_the_anti_spoofing_drops() {
+    let d = translate_ok(&gni(TWO_VPCS), &env());
+    // Four drops, then the DNAT at 5: eucanetd's prechain rule 2.
+    let dnat = rule(&d, "ic_i-00000a01_prechain", "metadata_dnat");
+    assert_eq!(dnat.position, 5);
+    assert_eq!(dnat.rule_type, RuleType::Dnat);
+    assert_eq!(dnat.flow_action, Some(topology::FlowAction::Continue));
+    assert_eq!(dnat.condition.nw_proto, Some(6));
+    assert_eq!(dnat.condition.tp_dst, Some(topology::PortRange::single(80)));
+    assert_eq!(
+        dnat.condition.ip_addr_group_dst,
+        Some(object_id("metadata_ip"))
+    );
+    let to_proxy = topology::NatTarget {
+        address_from: ip("10.20.1.3"),
+        address_to: ip("10.20.1.3"),
+        port_from: METADATA_PROXY_PORT,
+        port_to: METADATA_PROXY_PORT,
+    };
+    assert_eq!(dnat.nat_targets, Some(vec![to_proxy]));
+    // sourceDestCheck=false has one drop fewer; the DNAT still directly follows the drops.
+    let fewer = rule(&d, "ic_i-00000a03_prechain", "metadata_dnat");
+    assert_eq!(fewer.position, 4);
+    // A secondary ENI in another subnet goes to that subnet's proxy.
+    let eni = rule(&d, "ic_eni-00000a11_prechain", "metadata_dnat");
+    let targets = eni.nat_targets.as_deref().unwrap_or_default();
+    assert_eq!(targets[0].address_from, ip("10.20.2.3"));
+    let mut env = env();
+    env.constants.disable_l2_isolation = true;
+    let d = translate_ok(&gni(TWO_VPCS), &env);
+    assert_eq!(
+        rule(&d, "ic_i-00000a01_prechain", "metadata_dnat").position,
+        1
+    );
+}
+
+#[test]
+fn metadata_snat_is_rule_5_of_the_postchain_before_the_return_flow_accept() {
+    let d = translate_ok(&gni(TWO_VPCS), &env());
+    let snat = rule(&d, "ic_i-00000a01_postchain", "metadata_snat");
+    assert_eq!(snat.position, 5);
+    assert_eq!(
+        rule(&d, "ic_i-00000a01_postchain", "return_flow").position,
+        6
+    );
+    assert_eq!(snat.rule_type, RuleType::Snat);
+    assert_eq!(snat.flow_action, Some(topology::FlowAction::Continue));
+    assert_eq!(snat.condition.nw_proto, Some(6));
+    assert_eq!(snat.condition.nw_src_address, Some(ip("10.20.1.3")));
+    assert_eq!(snat.condition.nw_src_length, Some(32));
+    assert_eq!(
+        snat.condition.tp_src,
+        Some(topology::PortRange::single(METADATA_PROXY_PORT))
+    );
+    let back = topology::NatTarget {
+        address_from: ip("169.254.169.254"),
+        address_to: ip("169.254.169.254"),
+        port_from: 80,
+        port_to: 80,
+    };
+    assert_eq!(snat.nat_targets, Some(vec![back]));
+    // Positions stay the rules' places after the insertion.
+    for chain in ["ic_i-00000a01_postchain", "ic_i-00000a03_postchain"] {
+        let positions: Vec<u32> = d.chains[&object_id(chain)]
+            .rules
+            .iter()
+            .map(|r| r.position)
+            .collect();
+        assert_eq!(positions, (1..=positions.len() as u32).collect::<Vec<_>>());
+    }
+}
+
+#[test]
+fn each_subnet_has_a_metadata_port_bound_to_vn0_on_the_clc_host_or_reported() {
+    let d = translate_ok(&gni(TWO_VPCS), &env());
+    let port = &d.ports[&object_id("vb_vpc-0000000a_subnet-000000a2/port/metadata")];
+    assert_eq!(
+        port.port.device_id,
+        Some(object_id("vb_vpc-0000000a_subnet-000000a2"))
+    );
+    assert_eq!(
+        port.binding,
+        Some(Binding {
+            host_id: Uuid::from_u128(2),
+            interface_name: "vn0_000000a2".into()
+        })
+    );
+    assert_eq!(d.origins[&port.port.id].stage, Stage::Metadata);
+    assert_eq!(d.origins[&port.port.id].gni_id, "subnet-000000a2");
+    let metadata_ports = d
+        .ports
+        .keys()
+        .filter(|id| d.key(**id).is_some_and(|k| k.ends_with("/port/metadata")))
+        .count();
+    assert_eq!(metadata_ports, 3, "one per subnet");
+
+    let mut env = env();
+    env.hosts.retain(|h| h.id != Uuid::from_u128(2));
+    let d = translate_ok(&gni(TWO_VPCS), &env);
+    let port = &d.ports[&object_id("vb_vpc-0000000b_subnet-000000b1/port/metadata")];
+    assert_eq!(port.binding, None);
+    let reported: Vec<String> = d
+        .diagnostics
+        .iter()
+        .filter(|x| x.stage == Stage::Metadata)
+        .map(|x| x.to_string())
+        .collect();
+    assert_eq!(
+        reported,
+        [
+            "metadata subnet-000000a1: CLC 10.1.0.2 has no MidoNet host; port vn0_000000a1 stays unbound",
+            "metadata subnet-000000a2: CLC 10.1.0.2 has no MidoNet host; port vn0_000000a2 stays unbound",
+            "metadata subnet-000000b1: CLC 10.1.0.2 has no MidoNet host; port vn0_000000b1 stays unbound",
+        ]
+    );
+}
+
+#[test]
+fn without_legacy_metadata_the_stage_adds_nothing() {
+    let mut env = env();
+    env.constants.legacy_metadata = false;
+    let d = translate_ok(&gni(TWO_VPCS), &env);
+    assert!(d.origins.values().all(|o| o.stage != Stage::Metadata));
+    assert!(!chain_roles(&d, "ic_i-00000a01_prechain").contains(&"metadata_dnat".to_owned()));
 }
 
 #[test]

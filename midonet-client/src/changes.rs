@@ -53,6 +53,27 @@ impl MidonetClient {
     /// `since` any more: read everything again. Errors with a protocol error when the server
     /// has no change feed.
     pub async fn changes_since(&self, since: i64) -> Result<Changes, ClientError> {
+        let mut out = Changes {
+            revision: since,
+            changed: Vec::new(),
+        };
+        loop {
+            let (page, more) = self.changes_page(out.revision, 10_000).await?;
+            out.revision = page.revision;
+            out.changed.extend(page.changed);
+            if !more {
+                return Ok(out);
+            }
+        }
+    }
+
+    /// At most about `limit` changes after revision `since` (a revision is never split), and
+    /// whether there are more: for following a large change in bounded memory.
+    pub async fn changes_page(
+        &self,
+        since: i64,
+        limit: usize,
+    ) -> Result<(Changes, bool), ClientError> {
         let Some(uri) = self.root().get(CHANGES).map(str::to_owned) else {
             return Err(ClientError::Protocol {
                 method: "GET".into(),
@@ -60,18 +81,12 @@ impl MidonetClient {
                 problem: "the server advertises no change feed".into(),
             });
         };
-        let mut out = Changes {
-            revision: since,
-            changed: Vec::new(),
+        let url = format!("{uri}?since={since}&limit={limit}");
+        let page: Page = decode(&url, self.get_value(&url, "application/json").await?)?;
+        let changes = Changes {
+            revision: page.revision,
+            changed: page.changed,
         };
-        loop {
-            let url = format!("{uri}?since={}&limit=10000", out.revision);
-            let page: Page = decode(&url, self.get_value(&url, "application/json").await?)?;
-            out.revision = page.revision;
-            out.changed.extend(page.changed);
-            if !page.more {
-                return Ok(out);
-            }
-        }
+        Ok((changes, page.more))
     }
 }

@@ -239,14 +239,9 @@ impl Engine {
     /// Reads or follows MidoNet; whether the hosts changed.
     async fn sync_actual(&mut self, report: &mut CycleReport) -> Result<bool, CycleError> {
         let tenant = self.env.tenant.clone();
-        if let (Some(actual), Some(since)) = (self.actual.as_mut(), self.revision) {
-            match self.client.changes_since(since).await {
-                Ok(changes) => {
-                    let followed =
-                        reconcile::follow(&self.client, actual, &tenant, &changes.changed)
-                            .await
-                            .map_err(CycleError::Follow)?;
-                    self.revision = Some(changes.revision);
+        if self.actual.is_some() && self.revision.is_some() {
+            match self.follow_feed(&tenant).await {
+                Ok(followed) => {
                     for id in &followed.touched {
                         if let Some(part) = self.owner.get(id) {
                             self.dirty.insert(part.clone());
@@ -384,26 +379,47 @@ impl Engine {
     /// Takes this cycle's own writes into `actual` from the feed; any trouble asks for a
     /// full read next cycle instead.
     async fn follow_own_writes(&mut self) {
-        let (Some(actual), Some(since)) = (self.actual.as_mut(), self.revision) else {
-            self.actual = None;
-            return;
-        };
         let tenant = self.env.tenant.clone();
-        let followed = match self.client.changes_since(since).await {
-            Ok(changes) => reconcile::follow(&self.client, actual, &tenant, &changes.changed)
-                .await
-                .map(|_| changes.revision),
-            Err(e) => Err(e),
-        };
-        match followed {
-            Ok(revision) => self.revision = Some(revision),
-            Err(_) => {
-                self.actual = None;
-                self.full_plan = true;
+        if self.follow_feed(&tenant).await.is_err() {
+            self.actual = None;
+            self.full_plan = true;
+        }
+    }
+
+    /// Folds the feed since `revision` into `actual`, a page at a time so that following a
+    /// large apply (a whole cloud from empty) holds one page of changes in memory, not all.
+    async fn follow_feed(&mut self, tenant: &str) -> Result<reconcile::Followed, ClientError> {
+        let mut seen = reconcile::Followed::default();
+        // A router written after its ports comes after them, maybe pages later: keep the
+        // children of devices for when every device is known.
+        let mut children = Vec::new();
+        loop {
+            let (Some(actual), Some(since)) = (self.actual.as_mut(), self.revision) else {
+                return Ok(seen);
+            };
+            let (page, more) = self.client.changes_page(since, FEED_PAGE).await?;
+            let (kids, rest): (Vec<_>, Vec<_>) = page.changed.into_iter().partition(|c| {
+                matches!(
+                    c.class.as_str(),
+                    "Port" | "Route" | "BgpPeer" | "BgpNetwork"
+                )
+            });
+            children.extend(kids);
+            let followed = reconcile::follow(&self.client, actual, tenant, &rest).await?;
+            seen.touched.extend(followed.touched);
+            seen.hosts_changed |= followed.hosts_changed;
+            self.revision = Some(page.revision);
+            if !more {
+                let followed = reconcile::follow(&self.client, actual, tenant, &children).await?;
+                seen.touched.extend(followed.touched);
+                return Ok(seen);
             }
         }
     }
 }
+
+/// Changes asked for at once while following the feed.
+const FEED_PAGE: usize = 2000;
 
 fn in_gni(gni: &Gni, part: &Part) -> bool {
     match part {

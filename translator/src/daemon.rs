@@ -83,6 +83,8 @@ pub async fn run(mut engine: Engine, mut options: Options) -> anyhow::Result<()>
     let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(30));
     let mut retry_at: Option<Instant> = None;
     let mut poll = tokio::time::interval(options.poll);
+    // Re-reads only the elements whose bytes changed since the last good document.
+    let mut parser = gni::GniParser::new();
     loop {
         let wake = tokio::select! {
             w = rx.recv() => w.unwrap_or(Wake::Stop),
@@ -114,7 +116,7 @@ pub async fn run(mut engine: Engine, mut options: Options) -> anyhow::Result<()>
         if !retrying && (version.is_some() && version == applied || version == refused) {
             continue;
         }
-        let gni = match gni::parse(&document) {
+        let gni = match parser.parse(&document) {
             Ok(gni) => gni,
             Err(e) => {
                 tracing::error!(

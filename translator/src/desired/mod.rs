@@ -603,8 +603,8 @@ impl<'a> Build<'a> {
     fn vpcs(&self) -> Vec<&'a Vpc> {
         let gni: &'a Gni = self.gni;
         match self.scope.vpc {
-            Some(id) => gni.vpcs.get(id).into_iter().collect(),
-            None => gni.vpcs.values().collect(),
+            Some(id) => gni.vpcs.get(id).map(|v| &**v).into_iter().collect(),
+            None => gni.vpcs.values().map(|v| &**v).collect(),
         }
     }
 
@@ -627,8 +627,13 @@ impl<'a> Build<'a> {
     fn security_groups(&self) -> Vec<&'a SecurityGroup> {
         let gni: &'a Gni = self.gni;
         match self.scope.group {
-            Some(id) => gni.security_groups.get(id).into_iter().collect(),
-            None => gni.security_groups.values().collect(),
+            Some(id) => gni
+                .security_groups
+                .get(id)
+                .map(|g| &**g)
+                .into_iter()
+                .collect(),
+            None => gni.security_groups.values().map(|g| &**g).collect(),
         }
     }
 

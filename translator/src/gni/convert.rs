@@ -7,7 +7,13 @@
 //! Problems are collected, never returned early, so one pass reports all of them. An element that
 //! fails is left out of the model and its id is remembered in `failed`, so `validate` does not
 //! report references to it as unknown as well.
+//!
+//! `convert` takes a whole document and places each problem on its line (`lines`). The
+//! `*_alone` functions convert one top-level element for the fast path (`incremental`), which
+//! only needs to know whether there is a problem: their problems carry no line or path, and
+//! building none keeps valid documents cheap.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt::Display;
 use std::hash::Hash;
@@ -27,7 +33,7 @@ use super::model::{
     Route, RouteTable, RouteTarget, RulePeer, SecurityGroup, SecurityGroupRule, Subnet, Uplink,
     Vpc,
 };
-use super::xml;
+use super::xml::{self, Text};
 
 /// The mode this translator implements; other modes need no gateways.
 const VPCMIDO: &str = "VPCMIDO";
@@ -38,51 +44,76 @@ pub(crate) struct Reported;
 
 type Converted<T> = Result<T, Reported>;
 
-/// Where a problem is: a line and an element path.
+/// Where a problem is: a line and an element path; or nowhere, when the caller only needs to
+/// know whether there is a problem (`At::unplaced`), so valid documents pay for no paths.
 #[derive(Debug, Clone)]
 pub(crate) struct At {
     line: Option<u32>,
-    path: String,
+    /// `None` when unplaced; children of an unplaced element are unplaced.
+    path: Option<String>,
 }
 
 impl At {
     pub(crate) fn new(line: Option<u32>, path: impl Into<String>) -> At {
         At {
             line,
-            path: path.into(),
+            path: Some(path.into()),
         }
     }
 
-    /// A child element: its own line when known, else its parent's.
+    /// A place that records nothing: its problems have no line and an empty path.
+    pub(crate) fn unplaced() -> At {
+        At {
+            line: None,
+            path: None,
+        }
+    }
+
+    /// `new`, or `unplaced` when `lines` is not there to place problems.
+    pub(crate) fn located(lines: Option<&LineIndex>, line: Option<u32>, path: &str) -> At {
+        match lines {
+            Some(_) => At::new(line, path),
+            None => At::unplaced(),
+        }
+    }
+
+    /// A child element: its own line when known, else its parent's. `name` is only formatted
+    /// when this place records paths.
     pub(crate) fn child(&self, name: impl Display, line: Option<u32>) -> At {
-        let path = if self.path.is_empty() {
+        let Some(parent) = &self.path else {
+            return At::unplaced();
+        };
+        let path = if parent.is_empty() {
             name.to_string()
         } else {
-            format!("{}: {name}", self.path)
+            format!("{parent}: {name}")
         };
         At {
             line: line.or(self.line),
-            path,
+            path: Some(path),
         }
     }
 
     /// The child defining object `id`, on the line of its (first) definition.
-    pub(crate) fn element<T: GniId>(&self, id: &T, lines: &LineIndex) -> At {
-        self.child(
-            format!("{} {id}", T::KIND),
-            lines.named(T::ELEMENT, id.as_str()),
-        )
+    pub(crate) fn element<T: GniId>(&self, id: &T, lines: Option<&LineIndex>) -> At {
+        match lines {
+            Some(lines) => self.child(
+                format_args!("{} {id}", T::KIND),
+                lines.named(T::ELEMENT, id.as_str()),
+            ),
+            None => At::unplaced(),
+        }
     }
 
     /// The element path, as problems show it.
     pub(crate) fn path(&self) -> &str {
-        &self.path
+        self.path.as_deref().unwrap_or("")
     }
 
     pub(crate) fn problem(&self, kind: ProblemKind) -> Problem {
         Problem {
             line: self.line,
-            element: self.path.clone(),
+            element: self.path().to_owned(),
             kind,
         }
     }
@@ -218,11 +249,11 @@ const UDP: u8 = 17;
 /// The children that make up a `Protocol`; security-group rules and ACL entries name their port
 /// elements differently (`fromPort` / `portRangeFrom`).
 struct ProtocolXml<'x> {
-    protocol: &'x Option<String>,
-    from: (&'static str, &'x Option<String>),
-    to: (&'static str, &'x Option<String>),
-    icmp_type: &'x Option<String>,
-    icmp_code: &'x Option<String>,
+    protocol: &'x Option<Text<'x>>,
+    from: (&'static str, &'x Option<Text<'x>>),
+    to: (&'static str, &'x Option<Text<'x>>),
+    icmp_type: &'x Option<Text<'x>>,
+    icmp_code: &'x Option<Text<'x>>,
 }
 
 /// What conversion produced.
@@ -237,14 +268,8 @@ pub(crate) struct Outcome {
 }
 
 /// Converts a deserialized GNI, collecting every problem.
-pub(crate) fn convert(doc: &xml::NetworkData, lines: &LineIndex) -> Outcome {
-    let mut c = Converter {
-        lines,
-        problems: Vec::new(),
-        seen: HashMap::new(),
-        failed: HashSet::new(),
-        placement: None,
-    };
+pub(crate) fn convert(doc: &xml::NetworkData<'_>, lines: &LineIndex) -> Outcome {
+    let mut c = Converter::new(Some(lines), Placement::Unknown);
     let root = At::new(lines.root(), "network-data");
     let version = c.required(&root, "version attribute", &doc.version, TEXT);
     let config = c.config(&root, doc.configuration.as_ref());
@@ -252,13 +277,13 @@ pub(crate) fn convert(doc: &xml::NetworkData, lines: &LineIndex) -> Outcome {
     let mut vpcs = BTreeMap::new();
     for (k, x) in doc.vpcs.vpc.iter().enumerate() {
         if let Some(vpc) = c.vpc(&top, x, k + 1) {
-            vpcs.insert(vpc.id.clone(), vpc);
+            vpcs.insert(vpc.id.clone(), vpc.into());
         }
     }
     let mut instances = BTreeMap::new();
     for (k, x) in doc.instances.instance.iter().enumerate() {
         if let Some(instance) = c.instance(&top, x, k + 1) {
-            instances.insert(instance.id.clone(), instance);
+            instances.insert(instance.id.clone(), instance.into());
         }
     }
     let mut dhcp_option_sets = BTreeMap::new();
@@ -269,15 +294,14 @@ pub(crate) fn convert(doc: &xml::NetworkData, lines: &LineIndex) -> Outcome {
     }
     let mut internet_gateways = BTreeMap::new();
     for (k, x) in doc.internet_gateways.internet_gateway.iter().enumerate() {
-        if let Ok((id, _)) = c.element::<InternetGatewayId>(&top, k + 1, &x.name) {
-            let owner_id = owned(&x.owner_id);
-            internet_gateways.insert(id.clone(), InternetGateway { id, owner_id });
+        if let Some(gateway) = c.internet_gateway(&top, x, k + 1) {
+            internet_gateways.insert(gateway.id.clone(), gateway);
         }
     }
     let mut security_groups = BTreeMap::new();
     for (k, x) in doc.security_groups.security_group.iter().enumerate() {
         if let Some(group) = c.security_group(&top, x, k + 1) {
-            security_groups.insert(group.id.clone(), group);
+            security_groups.insert(group.id.clone(), group.into());
         }
     }
     let gni = match (version, config) {
@@ -301,24 +325,81 @@ pub(crate) fn convert(doc: &xml::NetworkData, lines: &LineIndex) -> Outcome {
     }
 }
 
+/// Converts one element on its own, as `convert` does inside a document that repeats none of
+/// its ids: for `incremental`, which converts only the elements that changed. Problems are not
+/// placed; any problem makes the result `None`, and the caller then parses the whole document
+/// with `convert` to report them. An instance's `node` is left unspecified, for the caller to
+/// set from the configuration's clusters.
+fn alone<'x, T>(convert: impl FnOnce(&mut Converter<'_, 'x>, &At) -> Option<T>) -> Option<T> {
+    let mut c = Converter::new(None, Placement::Deferred);
+    let value = convert(&mut c, &At::unplaced());
+    value.filter(|_| c.problems.is_empty())
+}
+
+pub(crate) fn vpc_alone(x: &xml::Vpc<'_>) -> Option<Vpc> {
+    alone(|c, top| c.vpc(top, x, 1))
+}
+
+/// See `alone`: the instance's `node` is `0.0.0.0`, for the caller to set.
+pub(crate) fn instance_alone(x: &xml::Instance<'_>) -> Option<Instance> {
+    alone(|c, top| c.instance(top, x, 1))
+}
+
+pub(crate) fn security_group_alone(x: &xml::SecurityGroup<'_>) -> Option<SecurityGroup> {
+    alone(|c, top| c.security_group(top, x, 1))
+}
+
+pub(crate) fn dhcp_option_set_alone(x: &xml::DhcpOptionSet<'_>) -> Option<DhcpOptionSet> {
+    alone(|c, top| c.dhcp_option_set(top, x, 1))
+}
+
+pub(crate) fn internet_gateway_alone(x: &xml::InternetGateway<'_>) -> Option<InternetGateway> {
+    alone(|c, top| c.internet_gateway(top, x, 1))
+}
+
+/// See `alone`; with where the clusters place each instance.
+pub(crate) fn config_alone(x: &xml::Configuration<'_>) -> Option<(Config, Placed)> {
+    alone(|c, root| {
+        let config = c.config(root, Some(x)).ok()?;
+        match std::mem::replace(&mut c.placement, Placement::Unknown) {
+            Placement::Known(placed) => Some((config, placed)),
+            Placement::Unknown | Placement::Deferred => None,
+        }
+    })
+}
+
+/// The root's attributes (version, applied version and time), as `convert` reads them.
+pub(crate) fn root(doc: &xml::NetworkData<'_>) -> Option<(String, Option<String>, Option<String>)> {
+    alone(|c, at| {
+        let version = c
+            .required(at, "version attribute", &doc.version, TEXT)
+            .ok()?;
+        Some((
+            version,
+            owned(&doc.applied_version),
+            owned(&doc.applied_time),
+        ))
+    })
+}
+
 /// The text of an element, trimmed; `None` when absent or blank.
-fn present(raw: &Option<String>) -> Option<&str> {
+fn present<'r>(raw: &'r Option<Text<'_>>) -> Option<&'r str> {
     raw.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
-fn owned(raw: &Option<String>) -> Option<String> {
+fn owned(raw: &Option<Text<'_>>) -> Option<String> {
     present(raw).map(str::to_owned)
 }
 
 /// The first `property` called `name`.
-fn property<'x>(props: &'x [xml::Property], name: &str) -> Option<&'x xml::Property> {
+fn property<'x, 'd>(props: &'x [xml::Property<'d>], name: &str) -> Option<&'x xml::Property<'d>> {
     props
         .iter()
         .find(|p| p.name.as_deref().map(str::trim) == Some(name))
 }
 
 /// The first non-blank `value` of the property called `name`.
-fn single<'x>(props: &'x [xml::Property], name: &str) -> Option<&'x str> {
+fn single<'x>(props: &'x [xml::Property<'_>], name: &str) -> Option<&'x str> {
     property(props, name)?
         .value
         .iter()
@@ -327,7 +408,7 @@ fn single<'x>(props: &'x [xml::Property], name: &str) -> Option<&'x str> {
 }
 
 /// The values of the property called `name`; none when it is absent.
-fn values<'x>(props: &'x [xml::Property], name: &str) -> &'x [String] {
+fn values<'x>(props: &'x [xml::Property<'_>], name: &str) -> &'x [Text<'x>] {
     property(props, name).map_or(&[], |p| p.value.as_slice())
 }
 
@@ -336,18 +417,50 @@ fn within(outer: Ipv4Network, inner: Ipv4Network) -> bool {
     inner.prefix() >= outer.prefix() && outer.contains(inner.network())
 }
 
-struct Converter<'a> {
-    lines: &'a LineIndex,
+struct Converter<'a, 'x> {
+    /// Where elements are, to place problems; `None` places none (see `At::unplaced`).
+    lines: Option<&'a LineIndex>,
     problems: Vec<Problem>,
     /// How often each (tag, id) has been met: a second time is a duplicate.
-    seen: HashMap<(&'static str, String), usize>,
+    seen: FastMap<(&'static str, &'x str), usize>,
     failed: HashSet<String>,
-    /// Instance -> (node, line of the node), from the clusters; `None` without a configuration,
-    /// when no instance can be placed and saying so for each would only repeat that.
-    placement: Option<HashMap<InstanceId, (Ipv4Addr, Option<u32>)>>,
+    placement: Placement,
 }
 
-impl Converter<'_> {
+/// Where instances run, as far as conversion knows.
+enum Placement {
+    /// No configuration: no instance can be placed, and saying so for each would only repeat
+    /// that.
+    Unknown,
+    Known(Placed),
+    /// An instance converted `alone`: its node is the caller's to find.
+    Deferred,
+}
+
+/// Instance -> (node, line of the node), from the configuration's clusters.
+pub(crate) type Placed = FastMap<InstanceId, (Ipv4Addr, Option<u32>)>;
+
+/// A hash map with a fast hasher: keys here are ids and addresses from our own document, not
+/// chosen to collide.
+pub(crate) type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+pub(crate) type FastSet<T> = HashSet<T, foldhash::fast::RandomState>;
+
+impl<'a, 'x> Converter<'a, 'x> {
+    pub(crate) fn new(lines: Option<&'a LineIndex>, placement: Placement) -> Self {
+        Converter {
+            lines,
+            problems: Vec::new(),
+            seen: FastMap::default(),
+            failed: HashSet::new(),
+            placement,
+        }
+    }
+
+    /// `lines`' answer, when problems are placed.
+    fn line(&self, find: impl FnOnce(&LineIndex) -> Option<u32>) -> Option<u32> {
+        self.lines.and_then(find)
+    }
+
     fn report(&mut self, at: &At, kind: ProblemKind) -> Reported {
         self.problems.push(at.problem(kind));
         Reported
@@ -377,7 +490,7 @@ impl Converter<'_> {
         &mut self,
         at: &At,
         field: &'static str,
-        raw: &Option<String>,
+        raw: &Option<Text<'_>>,
         form: Form<T>,
     ) -> Converted<T> {
         match present(raw) {
@@ -390,7 +503,7 @@ impl Converter<'_> {
         &mut self,
         at: &At,
         field: &'static str,
-        raw: &Option<String>,
+        raw: &Option<Text<'_>>,
         form: Form<T>,
     ) -> Converted<Option<T>> {
         match present(raw) {
@@ -404,7 +517,7 @@ impl Converter<'_> {
         &mut self,
         at: &At,
         field: &'static str,
-        values: &[String],
+        values: &[Text<'_>],
         form: Form<T>,
     ) -> Converted<Vec<T>> {
         let converted: Vec<Converted<T>> = values
@@ -420,7 +533,7 @@ impl Converter<'_> {
         &mut self,
         at: &At,
         field: &'static str,
-        raw: &Option<String>,
+        raw: &Option<Text<'_>>,
     ) -> Converted<Ipv4Network> {
         let cidr = self.required(at, field, raw, CIDR)?;
         if cidr.ip() != cidr.network() {
@@ -441,7 +554,7 @@ impl Converter<'_> {
         &mut self,
         parent: &At,
         ordinal: usize,
-        name: &Option<String>,
+        name: &'x Option<Text<'x>>,
     ) -> Converted<(T, At)> {
         self.named_element(parent, T::ELEMENT, T::KIND, ordinal, name, id_form())
     }
@@ -455,11 +568,11 @@ impl Converter<'_> {
         tag: &'static str,
         label: &'static str,
         ordinal: usize,
-        name: &Option<String>,
+        name: &'x Option<Text<'x>>,
         form: Form<T>,
     ) -> Converted<(T, At)> {
         let Some(raw) = present(name) else {
-            let at = parent.child(format!("{label} #{ordinal}"), None);
+            let at = parent.child(format_args!("{label} #{ordinal}"), None);
             return Err(self.report(
                 &at,
                 ProblemKind::Missing {
@@ -467,15 +580,15 @@ impl Converter<'_> {
                 },
             ));
         };
-        let count = self.seen.entry((tag, raw.to_owned())).or_insert(0);
+        let count = self.seen.entry((tag, raw)).or_insert(0);
         let occurrence = *count;
         *count += 1;
         let at = parent.child(
-            format!("{label} {raw}"),
-            self.lines.nth(tag, raw, occurrence),
+            format_args!("{label} {raw}"),
+            self.line(|l| l.nth(tag, raw, occurrence)),
         );
         if occurrence > 0 {
-            let first_line = self.lines.named(tag, raw);
+            let first_line = self.line(|l| l.named(tag, raw));
             return Err(self.report(&at, ProblemKind::Duplicate { first_line }));
         }
         match self.value(&at, "name", raw, form) {
@@ -493,7 +606,7 @@ impl Converter<'_> {
         None
     }
 
-    fn config(&mut self, root: &At, x: Option<&xml::Configuration>) -> Converted<Config> {
+    fn config(&mut self, root: &At, x: Option<&'x xml::Configuration<'x>>) -> Converted<Config> {
         let Some(x) = x else {
             return Err(self.report(
                 root,
@@ -502,8 +615,12 @@ impl Converter<'_> {
                 },
             ));
         };
-        self.placement = Some(HashMap::new());
-        let at = At::new(self.lines.configuration().or(root.line), "configuration");
+        self.placement = Placement::Known(FastMap::default());
+        let at = At::located(
+            self.lines,
+            self.line(LineIndex::configuration).or(root.line),
+            "configuration",
+        );
         let props = &x.property;
         let mode = self.property_required(&at, props, "mode", TEXT);
         let clc_ip = self.property_required(&at, props, "enabledCLCIp", IPV4);
@@ -535,10 +652,10 @@ impl Converter<'_> {
 
     /// A configuration property's own line, when the property is there.
     fn property_at(&self, parent: &At, name: &str) -> At {
-        At::new(
-            self.lines.property(name).or(parent.line),
-            parent.path.clone(),
-        )
+        At {
+            line: self.line(|l| l.property(name)).or(parent.line),
+            path: parent.path.clone(),
+        }
     }
 
     /// The first value of property `name`, located at that property's line: only for
@@ -546,18 +663,18 @@ impl Converter<'_> {
     fn property_required<T>(
         &mut self,
         parent: &At,
-        props: &[xml::Property],
+        props: &'x [xml::Property<'x>],
         name: &'static str,
         form: Form<T>,
     ) -> Converted<T> {
         let at = self.property_at(parent, name);
-        self.required(&at, name, &single(props, name).map(str::to_owned), form)
+        self.required(&at, name, &owned_single(props, name), form)
     }
 
     fn mido(
         &mut self,
         config: &At,
-        mido: Option<&xml::Property>,
+        mido: Option<&'x xml::Property<'x>>,
         needs_gateways: bool,
     ) -> Converted<(Option<u32>, Vec<Gateway>)> {
         let Some(mido) = mido else {
@@ -566,8 +683,9 @@ impl Converter<'_> {
             }
             return Ok((None, Vec::new()));
         };
-        let at = At::new(
-            self.lines.property("mido").or(config.line),
+        let at = At::located(
+            self.lines,
+            self.line(|l| l.property("mido")).or(config.line),
             "configuration: mido",
         );
         let props = &mido.property;
@@ -577,7 +695,10 @@ impl Converter<'_> {
         let mut gateways = Vec::new();
         let mut ok = true;
         for (k, gateway) in listed.iter().enumerate() {
-            let gateway_at = at.child(format!("gateway {}", k + 1), self.lines.gateway(k));
+            let gateway_at = at.child(
+                format_args!("gateway {}", k + 1),
+                self.line(|l| l.gateway(k)),
+            );
             match self.gateway(&gateway_at, &gateway.property) {
                 Ok(gateway) => gateways.push(gateway),
                 Err(Reported) => ok = false,
@@ -611,8 +732,8 @@ impl Converter<'_> {
 
     /// One `gateway`: its properties are located at the gateway's line, as every gateway has
     /// the same property names.
-    fn gateway(&mut self, at: &At, props: &[xml::Property]) -> Converted<Gateway> {
-        let get = |name| single(props, name).map(str::to_owned);
+    fn gateway(&mut self, at: &At, props: &'x [xml::Property<'x>]) -> Converted<Gateway> {
+        let get = |name| owned_single(props, name);
         let host_ip = self.required(at, "ip", &get("ip"), IPV4);
         let external_cidr = self.required(at, "externalCidr", &get("externalCidr"), CIDR);
         let external_device = self.required(at, "externalDevice", &get("externalDevice"), TEXT);
@@ -675,7 +796,7 @@ impl Converter<'_> {
 
     /// `gatewayHost`, `gatewayIP`, `gatewayInterface`, `publicNetworkCidr`, `publicGatewayIP`
     /// (4.1/4.2): one gateway whose default route goes to `publicGatewayIP`.
-    fn legacy_gateway(&mut self, mido: &At, props: &[xml::Property]) -> Converted<Gateway> {
+    fn legacy_gateway(&mut self, mido: &At, props: &'x [xml::Property<'x>]) -> Converted<Gateway> {
         let host_ip = self.property_required(mido, props, "gatewayHost", IPV4);
         let external_ip = self.property_required(mido, props, "gatewayIP", IPV4);
         let external_device = self.property_required(mido, props, "gatewayInterface", TEXT);
@@ -698,7 +819,7 @@ impl Converter<'_> {
     fn clusters(
         &mut self,
         config: &At,
-        clusters: Option<&xml::Property>,
+        clusters: Option<&'x xml::Property<'x>>,
     ) -> Converted<BTreeMap<String, Cluster>> {
         let mut converted = BTreeMap::new();
         let mut ok = true;
@@ -718,7 +839,12 @@ impl Converter<'_> {
         }
     }
 
-    fn cluster(&mut self, config: &At, x: &xml::Cluster, ordinal: usize) -> Converted<Cluster> {
+    fn cluster(
+        &mut self,
+        config: &At,
+        x: &'x xml::Cluster<'x>,
+        ordinal: usize,
+    ) -> Converted<Cluster> {
         let (name, at) =
             self.named_element(config, "cluster", "cluster", ordinal, &x.name, TEXT)?;
         let props = &x.property;
@@ -763,7 +889,7 @@ impl Converter<'_> {
     fn cluster_subnet(
         &mut self,
         cluster: &At,
-        props: &[xml::Property],
+        props: &'x [xml::Property<'x>],
     ) -> Converted<ClusterSubnet> {
         let at = cluster.child("subnet", None);
         let address = self.required(&at, "subnet", &owned_single(props, "subnet"), IPV4);
@@ -790,7 +916,7 @@ impl Converter<'_> {
     fn node(
         &mut self,
         cluster: &At,
-        x: &xml::Node,
+        x: &'x xml::Node<'x>,
         ordinal: usize,
     ) -> Converted<(Ipv4Addr, Vec<InstanceId>)> {
         let listed = &x.instance_ids.value;
@@ -807,11 +933,11 @@ impl Converter<'_> {
             return Err(Reported);
         };
         for instance in &instances {
-            let Some(placement) = self.placement.as_mut() else {
+            let Placement::Known(placement) = &mut self.placement else {
                 break;
             };
             if let Some(&(_, first_line)) = placement.get(instance) {
-                let listed = at.child(format!("instance {instance}"), None);
+                let listed = at.child(format_args!("instance {instance}"), None);
                 self.report(&listed, ProblemKind::Duplicate { first_line });
                 continue;
             }
@@ -820,7 +946,7 @@ impl Converter<'_> {
         Ok((ip, instances))
     }
 
-    fn vpc(&mut self, top: &At, x: &xml::Vpc, ordinal: usize) -> Option<Vpc> {
+    fn vpc(&mut self, top: &At, x: &'x xml::Vpc<'x>, ordinal: usize) -> Option<Vpc> {
         let (id, at) = self.element::<VpcId>(top, ordinal, &x.name).ok()?;
         let cidr = self.network(&at, "cidr", &x.cidr);
         let dhcp_option_set =
@@ -870,7 +996,7 @@ impl Converter<'_> {
     fn subnets(
         &mut self,
         vpc: &At,
-        xs: &[xml::Subnet],
+        xs: &'x [xml::Subnet<'x>],
         vpc_cidr: Option<Ipv4Network>,
     ) -> BTreeMap<SubnetId, Subnet> {
         let mut subnets = BTreeMap::new();
@@ -882,7 +1008,7 @@ impl Converter<'_> {
                         ProblemKind::OutsideCidr {
                             field: "cidr",
                             value: subnet.cidr.to_string(),
-                            within: vpc.path.clone(),
+                            within: vpc.path().to_owned(),
                             cidr: vpc_cidr,
                         },
                     );
@@ -918,7 +1044,7 @@ impl Converter<'_> {
         subnets
     }
 
-    fn subnet(&mut self, vpc: &At, x: &xml::Subnet, ordinal: usize) -> Option<(Subnet, At)> {
+    fn subnet(&mut self, vpc: &At, x: &'x xml::Subnet<'x>, ordinal: usize) -> Option<(Subnet, At)> {
         let (id, at) = self.element::<SubnetId>(vpc, ordinal, &x.name).ok()?;
         let cidr = self.network(&at, "cidr", &x.cidr);
         let network_acl = self.optional(&at, "networkAcl", &x.network_acl, NETWORK_ACL);
@@ -939,7 +1065,12 @@ impl Converter<'_> {
         }
     }
 
-    fn route_table(&mut self, vpc: &At, x: &xml::RouteTable, ordinal: usize) -> Option<RouteTable> {
+    fn route_table(
+        &mut self,
+        vpc: &At,
+        x: &'x xml::RouteTable<'x>,
+        ordinal: usize,
+    ) -> Option<RouteTable> {
         let (id, at) = self.element::<RouteTableId>(vpc, ordinal, &x.name).ok()?;
         let routes = self.keyed_list(
             &at,
@@ -967,7 +1098,7 @@ impl Converter<'_> {
         parent: &At,
         noun: &str,
         xs: &[X],
-        raw_key: fn(&X) -> &Option<String>,
+        raw_key: fn(&X) -> &Option<Text<'_>>,
         key: fn(&T) -> K,
         convert: fn(&mut Self, &At, &X) -> Converted<T>,
     ) -> Converted<Vec<T>> {
@@ -975,11 +1106,10 @@ impl Converter<'_> {
         let mut keys = HashSet::new();
         let mut ok = true;
         for (k, x) in xs.iter().enumerate() {
-            let label = match present(raw_key(x)) {
-                Some(raw) => format!("{noun} {raw}"),
-                None => format!("{noun} #{}", k + 1),
+            let at = match present(raw_key(x)) {
+                Some(raw) => parent.child(format_args!("{noun} {raw}"), None),
+                None => parent.child(format_args!("{noun} #{}", k + 1), None),
             };
-            let at = parent.child(label, None);
             match convert(self, &at, x) {
                 Ok(item) if !keys.insert(key(&item)) => {
                     self.report(&at, ProblemKind::Duplicate { first_line: None });
@@ -996,7 +1126,7 @@ impl Converter<'_> {
         }
     }
 
-    fn route(&mut self, at: &At, x: &xml::Route) -> Converted<Route> {
+    fn route(&mut self, at: &At, x: &xml::Route<'_>) -> Converted<Route> {
         const TARGETS: &str = "gatewayId, natGatewayId or networkInterfaceId";
         let destination = self.required(at, "destinationCidr", &x.destination_cidr, CIDR);
         let target = match (
@@ -1027,7 +1157,12 @@ impl Converter<'_> {
         })
     }
 
-    fn network_acl(&mut self, vpc: &At, x: &xml::NetworkAcl, ordinal: usize) -> Option<NetworkAcl> {
+    fn network_acl(
+        &mut self,
+        vpc: &At,
+        x: &'x xml::NetworkAcl<'x>,
+        ordinal: usize,
+    ) -> Option<NetworkAcl> {
         let (id, at) = self.element::<NetworkAclId>(vpc, ordinal, &x.name).ok()?;
         let ingress = self.acl_entries(&at, "ingress", &x.ingress_entries.entry);
         let egress = self.acl_entries(&at, "egress", &x.egress_entries.entry);
@@ -1046,7 +1181,7 @@ impl Converter<'_> {
         &mut self,
         acl: &At,
         direction: &str,
-        xs: &[xml::AclEntry],
+        xs: &'x [xml::AclEntry<'x>],
     ) -> Converted<Vec<AclEntry>> {
         self.keyed_list(
             acl,
@@ -1058,7 +1193,7 @@ impl Converter<'_> {
         )
     }
 
-    fn acl_entry(&mut self, at: &At, x: &xml::AclEntry) -> Converted<AclEntry> {
+    fn acl_entry(&mut self, at: &At, x: &xml::AclEntry<'_>) -> Converted<AclEntry> {
         let number = self.required(at, "number attribute", &x.number, ACL_NUMBER);
         let action = self.required(at, "action", &x.action, ACL_ACTION);
         let cidr = self.required(at, "cidr", &x.cidr, CIDR);
@@ -1127,7 +1262,7 @@ impl Converter<'_> {
         &mut self,
         vpc: &At,
         vpc_id: &VpcId,
-        x: &xml::NatGateway,
+        x: &'x xml::NatGateway<'x>,
         ordinal: usize,
     ) -> Option<NatGateway> {
         let (id, at) = self.element::<NatGatewayId>(vpc, ordinal, &x.name).ok()?;
@@ -1163,7 +1298,7 @@ impl Converter<'_> {
         }
     }
 
-    fn instance(&mut self, top: &At, x: &xml::Instance, ordinal: usize) -> Option<Instance> {
+    fn instance(&mut self, top: &At, x: &'x xml::Instance<'x>, ordinal: usize) -> Option<Instance> {
         let (id, at) = self.element::<InstanceId>(top, ordinal, &x.name).ok()?;
         let mac = self.required(&at, "macAddress", &x.mac_address, MAC);
         let private_ip = self.required(&at, "privateIp", &x.private_ip, IPV4);
@@ -1177,11 +1312,14 @@ impl Converter<'_> {
             SECURITY_GROUP,
         );
         let interfaces = self.interfaces(&at, &id, &x.network_interfaces.network_interface);
-        let node = match self.placement.as_ref().map(|p| p.get(&id)) {
-            Some(Some(&(node, _))) => Ok(node),
-            Some(None) if self.failed.contains(id.as_str()) => Err(Reported),
-            Some(None) => Err(self.report(&at, ProblemKind::NotOnAnyNode)),
-            None => Err(Reported),
+        let node = match &self.placement {
+            Placement::Known(placement) => match placement.get(&id) {
+                Some(&(node, _)) => Ok(node),
+                None if self.failed.contains(id.as_str()) => Err(Reported),
+                None => Err(self.report(&at, ProblemKind::NotOnAnyNode)),
+            },
+            Placement::Unknown => Err(Reported),
+            Placement::Deferred => Ok(Ipv4Addr::UNSPECIFIED),
         };
         let (
             Ok(node),
@@ -1205,6 +1343,8 @@ impl Converter<'_> {
         else {
             return self.fail(&id);
         };
+        let mut interfaces = interfaces;
+        share_ids(&vpc, &subnet, &security_groups, &mut interfaces);
         Some(Instance {
             id,
             owner_id: owned(&x.owner_id),
@@ -1224,7 +1364,7 @@ impl Converter<'_> {
         &mut self,
         instance: &At,
         instance_id: &InstanceId,
-        xs: &[xml::NetworkInterface],
+        xs: &'x [xml::NetworkInterface<'x>],
     ) -> Converted<BTreeMap<InterfaceName, Interface>> {
         let mut interfaces = BTreeMap::new();
         let mut device_indexes = HashSet::new();
@@ -1235,7 +1375,7 @@ impl Converter<'_> {
                 continue;
             };
             if !device_indexes.insert(interface.device_index) {
-                let at = at.child(format!("deviceIndex {}", interface.device_index), None);
+                let at = at.child(format_args!("deviceIndex {}", interface.device_index), None);
                 self.report(&at, ProblemKind::Duplicate { first_line: None });
                 ok = false;
                 continue;
@@ -1260,7 +1400,7 @@ impl Converter<'_> {
         &mut self,
         instance: &At,
         instance_id: &InstanceId,
-        x: &xml::NetworkInterface,
+        x: &'x xml::NetworkInterface<'x>,
         ordinal: usize,
     ) -> Option<(Interface, At)> {
         let (eni_id, at) = self.element::<EniId>(instance, ordinal, &x.name).ok()?;
@@ -1325,7 +1465,7 @@ impl Converter<'_> {
     fn dhcp_option_set(
         &mut self,
         top: &At,
-        x: &xml::DhcpOptionSet,
+        x: &'x xml::DhcpOptionSet<'x>,
         ordinal: usize,
     ) -> Option<DhcpOptionSet> {
         let (id, at) = self
@@ -1379,10 +1519,25 @@ impl Converter<'_> {
         })
     }
 
+    fn internet_gateway(
+        &mut self,
+        top: &At,
+        x: &'x xml::InternetGateway<'x>,
+        ordinal: usize,
+    ) -> Option<InternetGateway> {
+        let (id, _) = self
+            .element::<InternetGatewayId>(top, ordinal, &x.name)
+            .ok()?;
+        Some(InternetGateway {
+            id,
+            owner_id: owned(&x.owner_id),
+        })
+    }
+
     fn security_group(
         &mut self,
         top: &At,
-        x: &xml::SecurityGroup,
+        x: &'x xml::SecurityGroup<'x>,
         ordinal: usize,
     ) -> Option<SecurityGroup> {
         let (id, at) = self
@@ -1406,17 +1561,22 @@ impl Converter<'_> {
         &mut self,
         group: &At,
         direction: &str,
-        xs: &[xml::Rule],
+        xs: &'x [xml::Rule<'x>],
     ) -> Converted<Vec<SecurityGroupRule>> {
         let converted: Vec<Converted<SecurityGroupRule>> = xs
             .iter()
             .enumerate()
-            .map(|(k, x)| self.rule(&group.child(format!("{direction} rule {}", k + 1), None), x))
+            .map(|(k, x)| {
+                self.rule(
+                    &group.child(format_args!("{direction} rule {}", k + 1), None),
+                    x,
+                )
+            })
             .collect();
         converted.into_iter().collect()
     }
 
-    fn rule(&mut self, at: &At, x: &xml::Rule) -> Converted<SecurityGroupRule> {
+    fn rule(&mut self, at: &At, x: &xml::Rule<'_>) -> Converted<SecurityGroupRule> {
         const PEERS: &str = "groupId or cidr";
         let protocol = self.protocol(
             at,
@@ -1447,7 +1607,30 @@ impl Converter<'_> {
     }
 }
 
-/// `single` as an owned option, for the `required`/`optional` helpers.
-fn owned_single(props: &[xml::Property], name: &str) -> Option<String> {
-    single(props, name).map(str::to_owned)
+/// Makes the interfaces' ids that equal the instance's share its strings: validation compares
+/// and hashes them for every instance, and one string read is one cache miss fewer.
+pub(crate) fn share_ids(
+    vpc: &VpcId,
+    subnet: &SubnetId,
+    groups: &[SecurityGroupId],
+    interfaces: &mut BTreeMap<InterfaceName, Interface>,
+) {
+    for interface in interfaces.values_mut() {
+        if interface.vpc == *vpc {
+            interface.vpc = vpc.clone();
+        }
+        if interface.subnet == *subnet {
+            interface.subnet = subnet.clone();
+        }
+        for group in &mut interface.security_groups {
+            if let Some(same) = groups.iter().find(|g| *g == group) {
+                *group = same.clone();
+            }
+        }
+    }
+}
+
+/// `single` as a leaf's text, for the `required`/`optional` helpers.
+fn owned_single<'x>(props: &'x [xml::Property<'_>], name: &str) -> Option<Text<'x>> {
+    single(props, name).map(Cow::Borrowed)
 }

@@ -1,30 +1,43 @@
 //! Reads Eucalyptus' global network view (GNI, `reference/eucanetd.md` §1) into a checked, typed
 //! `Gni`: the input of every translator stage.
 //!
-//! `parse` is all or nothing, so a bad GNI can never be half applied. It runs, in order:
-//! 1. the size limit (`MAX_GNI_BYTES`, eucanetd's buffer);
-//! 2. `lines`: a streaming pre-scan that proves the XML well-formed and indexes element lines;
-//! 3. serde into `xml`, a mirror of the document with every leaf a string;
-//! 4. `convert`: values parsed and per-element rules, into `model`;
-//! 5. `validate`: references between elements, addresses inside subnets and held once.
+//! `parse` is all or nothing, so a bad GNI can never be half applied. It checks the size limit
+//! (`MAX_GNI_BYTES`, eucanetd's buffer), then takes one of two paths that give the same answer:
+//! - the fast path (`incremental`): `split` walks the document's skeleton, `element` reads each
+//!   top-level element into its `xml` mirror straight from quick-xml's events, `convert` turns
+//!   each into the model on its own, and what needs the whole document (repeated ids, instance
+//!   placement, `validate`) is checked at the end. It gives up (`Unhandled`) on any problem and
+//!   on text it cannot read exactly as serde would.
+//! - the checked path, which finds and places every problem: `lines`, a streaming pre-scan that
+//!   proves the XML well-formed and indexes element lines; the `xml` mirror (from `element` when
+//!   it can read the document, else serde); `convert`, which parses values and checks each
+//!   element; `validate`, which checks references between elements, addresses inside subnets
+//!   and held once. Both report every problem they find, each naming its line and element.
 //!
-//! Steps 4 and 5 report every problem they find, each naming its line and element.
+//! `GniParser` is the fast path with a memory: re-reading a document that changed in a few
+//! top-level elements converts only those.
 
 mod convert;
+mod element;
 mod error;
 mod id;
+mod incremental;
 mod lines;
 mod model;
+mod split;
 mod validate;
 mod xml;
 
 #[cfg(any(test, feature = "test-util"))]
 pub mod fixture;
 #[cfg(test)]
+mod incremental_tests;
+#[cfg(test)]
 mod tests;
 
 pub use error::{GniError, Problem, ProblemKind, MAX_GNI_BYTES};
 pub use id::*;
+pub use incremental::{GniParser, ReadStats};
 pub use model::*;
 
 /// Parses and checks one GNI document.
@@ -34,6 +47,15 @@ pub use model::*;
 /// the line where the reader stopped); `Invalid` with every problem found otherwise. Unknown
 /// elements and attributes are ignored, as newer CLCs add fields.
 pub fn parse(document: &str) -> Result<Gni, GniError> {
+    let document = admit(document)?;
+    match incremental::read_anew(document) {
+        Ok(gni) => Ok(gni),
+        Err(element::Unhandled) => checked(document),
+    }
+}
+
+/// The document without its byte-order mark, if it is within the size limit.
+fn admit(document: &str) -> Result<&str, GniError> {
     if document.len() > MAX_GNI_BYTES {
         return Err(GniError::TooLarge {
             size: document.len(),
@@ -41,9 +63,30 @@ pub fn parse(document: &str) -> Result<Gni, GniError> {
         });
     }
     // A byte-order mark is not markup; it sits on line 1 either way.
-    let document = document.strip_prefix('\u{feff}').unwrap_or(document);
-    let lines = lines::scan(document)?;
-    let doc: xml::NetworkData = quick_xml::de::from_str(document).map_err(|err| {
+    Ok(document.strip_prefix('\u{feff}').unwrap_or(document))
+}
+
+/// The checked path (see the module docs): the answer for any document, with every problem
+/// placed on its line.
+fn checked(document: &str) -> Result<Gni, GniError> {
+    checked_with(document, |document| {
+        match element::read_document(document) {
+            Ok(doc) => Ok(doc),
+            // `element` reads what serde reads, where it reads at all; serde has the last word.
+            Err(element::Unhandled) => serde_mirror(document),
+        }
+    })
+}
+
+/// The checked path as it was before the fast path existed, serde alone reading the mirror:
+/// what tests hold every path to.
+#[cfg(test)]
+pub(crate) fn reference(document: &str) -> Result<Gni, GniError> {
+    checked_with(admit(document)?, serde_mirror)
+}
+
+fn serde_mirror(document: &str) -> Result<xml::NetworkData<'_>, GniError> {
+    quick_xml::de::from_str(document).map_err(|err| {
         // serde knows no positions; a repeated element is its usual complaint, so look for one.
         match lines::repeated_leaf(document) {
             Some((line, found)) => GniError::Malformed {
@@ -55,11 +98,19 @@ pub fn parse(document: &str) -> Result<Gni, GniError> {
                 message: err.to_string(),
             },
         }
-    })?;
+    })
+}
+
+fn checked_with<'a>(
+    document: &'a str,
+    mirror: impl FnOnce(&'a str) -> Result<xml::NetworkData<'a>, GniError>,
+) -> Result<Gni, GniError> {
+    let lines = lines::scan(document)?;
+    let doc = mirror(document)?;
     let outcome = convert::convert(&doc, &lines);
     let mut problems = outcome.problems;
     if let Some(gni) = &outcome.gni {
-        problems.extend(validate::validate(gni, &lines, &outcome.failed));
+        problems.extend(validate::validate(gni, Some(&lines), &outcome.failed));
     }
     match outcome.gni {
         Some(gni) if problems.is_empty() => Ok(gni),

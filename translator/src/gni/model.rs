@@ -5,10 +5,16 @@
 //!
 //! Line numbers are deliberately absent: two parses of the same objects compare equal even when
 //! the document around them moved, which is what diffing a new GNI against the applied one needs.
+//!
+//! VPCs, instances and security groups are held as `Shared` values: a `GniParser` re-reading a
+//! document hands out the same allocation for every element whose text did not change, so the new
+//! `Gni` costs no copies of them, and `Shared::ptr_eq` tells a diff which ones cannot differ.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::net::Ipv4Addr;
+use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
 
 use ipnetwork::Ipv4Network;
 
@@ -26,19 +32,21 @@ pub struct Gni {
     pub applied_version: Option<String>,
     pub applied_time: Option<String>,
     pub config: Config,
-    pub vpcs: BTreeMap<VpcId, Vpc>,
-    pub instances: BTreeMap<InstanceId, Instance>,
+    // Option sets and internet gateways are small, and cheap to copy: plain values.
+    pub vpcs: BTreeMap<VpcId, Shared<Vpc>>,
+    pub instances: BTreeMap<InstanceId, Shared<Instance>>,
     pub dhcp_option_sets: BTreeMap<DhcpOptionSetId, DhcpOptionSet>,
     pub internet_gateways: BTreeMap<InternetGatewayId, InternetGateway>,
-    pub security_groups: BTreeMap<SecurityGroupId, SecurityGroup>,
+    pub security_groups: BTreeMap<SecurityGroupId, Shared<SecurityGroup>>,
 }
 
 impl Gni {
     /// Every interface with the instance it belongs to, by instance then interface name.
     pub fn interfaces(&self) -> impl Iterator<Item = (&Instance, &Interface)> + '_ {
-        self.instances
-            .values()
-            .flat_map(|instance| instance.interfaces.values().map(move |i| (instance, i)))
+        self.instances.values().flat_map(|instance| {
+            let instance: &Instance = instance;
+            instance.interfaces.values().map(move |i| (instance, i))
+        })
     }
 
     /// The interface with ENI id `eni` (a route target names ENIs by ENI id, primary or not).
@@ -46,6 +54,62 @@ impl Gni {
     pub fn interface_by_eni(&self, eni: &str) -> Option<(&Instance, &Interface)> {
         self.interfaces()
             .find(|(_, interface)| interface.eni_id.as_str() == eni)
+    }
+}
+
+/// A value that GNIs parsed one after another share while it is unchanged (see the module
+/// docs). Reads go through `Deref`; `DerefMut` copies the value first if another GNI shares it,
+/// so changing one GNI never changes another. `Debug` shows the value alone.
+#[derive(Clone, Eq)]
+pub struct Shared<T>(Arc<T>);
+
+impl<T> Shared<T> {
+    pub fn new(value: T) -> Self {
+        Shared(Arc::new(value))
+    }
+
+    /// Whether `a` and `b` are one allocation, so surely equal: the same element of an
+    /// unchanged text, as `GniParser` hands it out again.
+    pub fn ptr_eq(a: &Self, b: &Self) -> bool {
+        Arc::ptr_eq(&a.0, &b.0)
+    }
+}
+
+impl<T> From<T> for Shared<T> {
+    fn from(value: T) -> Self {
+        Shared::new(value)
+    }
+}
+
+impl<T> Deref for Shared<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: Clone> DerefMut for Shared<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        Arc::make_mut(&mut self.0)
+    }
+}
+
+impl<T> AsRef<T> for Shared<T> {
+    fn as_ref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: PartialEq> PartialEq for Shared<T> {
+    fn eq(&self, other: &Self) -> bool {
+        Shared::ptr_eq(self, other) || *self.0 == *other.0
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for Shared<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
     }
 }
 

@@ -6,33 +6,44 @@
 //! are skipped, as their own problem is already reported.
 
 use std::collections::hash_map::Entry;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::hash::Hash;
 use std::net::Ipv4Addr;
 
-use super::convert::At;
+use super::convert::{At, FastMap, FastSet};
 use super::error::{Problem, ProblemKind};
-use super::id::{EniId, GniId, SecurityGroupId, VpcId};
+use super::id::{GniId, SecurityGroupId, VpcId};
 use super::lines::LineIndex;
 use super::model::{Gni, RouteTarget, RulePeer, SecurityGroupRule, Subnet, Vpc};
 
 /// Every cross-element problem of a converted GNI.
-pub(crate) fn validate(gni: &Gni, lines: &LineIndex, failed: &HashSet<String>) -> Vec<Problem> {
+pub(crate) fn validate(
+    gni: &Gni,
+    lines: Option<&LineIndex>,
+    failed: &HashSet<String>,
+) -> Vec<Problem> {
     let mut checker = Checker {
         gni,
         lines,
         failed,
-        top: At::new(None, ""),
+        top: At::located(lines, None, ""),
         problems: Vec::new(),
-        public_ips: HashMap::new(),
-        private_ips: HashMap::new(),
+        vpcs: gni
+            .vpcs
+            .iter()
+            .map(|(id, vpc)| (id.as_str(), &**vpc))
+            .collect(),
+        groups: ids(gni.security_groups.keys()),
+        enis: None,
+        public_ips: FastMap::default(),
+        private_ips: FastMap::default(),
     };
-    let enis: HashMap<&EniId, &VpcId> = gni
-        .interfaces()
-        .map(|(_, interface)| (&interface.eni_id, &interface.vpc))
-        .collect();
+    checker.private_ips.reserve(gni.instances.len());
+    checker.public_ips.reserve(gni.instances.len());
+    let dhcp_option_sets = ids(gni.dhcp_option_sets.keys());
+    let internet_gateways = ids(gni.internet_gateways.keys());
     for vpc in gni.vpcs.values() {
-        checker.vpc(vpc, &enis);
+        checker.vpc(vpc, &dhcp_option_sets, &internet_gateways);
     }
     for group in gni.security_groups.values() {
         let at = checker.top.element(&group.id, lines);
@@ -45,27 +56,33 @@ pub(crate) fn validate(gni: &Gni, lines: &LineIndex, failed: &HashSet<String>) -
 
 struct Checker<'a> {
     gni: &'a Gni,
-    lines: &'a LineIndex,
+    lines: Option<&'a LineIndex>,
     failed: &'a HashSet<String>,
     /// The parent of top-level elements.
     top: At,
     problems: Vec<Problem>,
+    // Hash indexes of the model's maps: validating 10,000 instances makes tens of thousands of
+    // lookups, and a B-tree of string keys compares strings at every level.
+    vpcs: FastMap<&'a str, &'a Vpc>,
+    groups: FastSet<&'a str>,
+    /// Each interface's VPC by ENI id, built when a route first targets an interface.
+    enis: Option<FastMap<&'a str, &'a VpcId>>,
     /// Who holds each public address, for messages: the first holder met.
-    public_ips: HashMap<Ipv4Addr, String>,
+    public_ips: FastMap<Ipv4Addr, String>,
     /// Who holds each private address, per VPC (subnets of a VPC do not overlap).
-    private_ips: HashMap<(&'a VpcId, Ipv4Addr), String>,
+    private_ips: FastMap<(&'a VpcId, Ipv4Addr), String>,
 }
 
 impl<'a> Checker<'a> {
     /// Reports `field id` as naming no object of its kind unless `exists`, or unless the element
-    /// defining it failed conversion (already reported).
+    /// defining it failed conversion (already reported). `within` is only asked for a problem.
     fn resolve<T: GniId>(
         &mut self,
         at: &At,
         field: &'static str,
         id: &T,
         exists: bool,
-        within: Option<String>,
+        within: impl FnOnce() -> Option<String>,
     ) {
         self.resolve_name(at, field, id.as_str(), exists, T::KIND, within);
     }
@@ -77,11 +94,12 @@ impl<'a> Checker<'a> {
         id: &str,
         exists: bool,
         kind: &'static str,
-        within: Option<String>,
+        within: impl FnOnce() -> Option<String>,
     ) {
         if exists || self.failed.contains(id) {
             return;
         }
+        let within = within();
         let id = id.to_owned();
         self.problems
             .push(at.problem(ProblemKind::UnknownReference {
@@ -92,50 +110,57 @@ impl<'a> Checker<'a> {
             }));
     }
 
-    fn vpc(&mut self, vpc: &'a Vpc, enis: &HashMap<&EniId, &VpcId>) {
+    fn vpc(&mut self, vpc: &'a Vpc, dhcp_option_sets: &FastSet<&str>, igws: &FastSet<&str>) {
         let gni = self.gni;
         let at = self.top.element(&vpc.id, self.lines);
         let in_vpc = || Some(format!("in vpc {}", vpc.id));
         if let Some(set) = &vpc.dhcp_option_set {
-            let exists = gni.dhcp_option_sets.contains_key(set);
-            self.resolve(&at, "dhcpOptionSet", set, exists, None);
+            let exists = dhcp_option_sets.contains(set.as_str());
+            self.resolve(&at, "dhcpOptionSet", set, exists, || None);
         }
         for igw in &vpc.internet_gateways {
-            let exists = gni.internet_gateways.contains_key(igw);
-            self.resolve(&at, "internetGateways", igw, exists, None);
+            let exists = igws.contains(igw.as_str());
+            self.resolve(&at, "internetGateways", igw, exists, || None);
         }
         for subnet in vpc.subnets.values() {
             let at = at.element(&subnet.id, self.lines);
             let table = &subnet.route_table;
             let exists = vpc.route_tables.contains_key(table);
-            self.resolve(&at, "routeTable", table, exists, in_vpc());
+            self.resolve(&at, "routeTable", table, exists, in_vpc);
             if let Some(acl) = &subnet.network_acl {
                 let exists = vpc.network_acls.contains_key(acl);
-                self.resolve(&at, "networkAcl", acl, exists, in_vpc());
+                self.resolve(&at, "networkAcl", acl, exists, in_vpc);
             }
             if let Some(cluster) = &subnet.cluster {
                 let exists = gni.config.clusters.contains_key(cluster);
-                let within = Some("in configuration clusters".to_owned());
+                let within = || Some("in configuration clusters".to_owned());
                 self.resolve_name(&at, "cluster", cluster, exists, "cluster", within);
             }
         }
         for table in vpc.route_tables.values() {
             let table_at = at.element(&table.id, self.lines);
             for route in &table.routes {
-                let at = table_at.child(format!("route {}", route.destination), None);
+                let at = table_at.child(format_args!("route {}", route.destination), None);
                 match &route.target {
                     RouteTarget::InternetGateway(igw) => {
                         let attached = vpc.internet_gateways.contains(igw);
-                        let within = Some(format!("attached to vpc {}", vpc.id));
+                        let within = || Some(format!("attached to vpc {}", vpc.id));
                         self.resolve(&at, "gatewayId", igw, attached, within);
                     }
                     RouteTarget::NatGateway(nat) => {
                         let exists = vpc.nat_gateways.contains_key(nat);
-                        self.resolve(&at, "natGatewayId", nat, exists, in_vpc());
+                        self.resolve(&at, "natGatewayId", nat, exists, in_vpc);
                     }
                     RouteTarget::NetworkInterface(eni) => {
-                        let exists = enis.get(eni).is_some_and(|&owner| owner == &vpc.id);
-                        self.resolve(&at, "networkInterfaceId", eni, exists, in_vpc());
+                        let enis = self.enis.get_or_insert_with(|| {
+                            gni.interfaces()
+                                .map(|(_, interface)| (interface.eni_id.as_str(), &interface.vpc))
+                                .collect()
+                        });
+                        let exists = enis
+                            .get(eni.as_str())
+                            .is_some_and(|&owner| owner == &vpc.id);
+                        self.resolve(&at, "networkInterfaceId", eni, exists, in_vpc);
                     }
                     RouteTarget::Local | RouteTarget::Unsupported(_) => {}
                 }
@@ -144,7 +169,7 @@ impl<'a> Checker<'a> {
         for nat in vpc.nat_gateways.values() {
             let at = at.element(&nat.id, self.lines);
             let subnet = vpc.subnets.get(&nat.subnet);
-            self.resolve(&at, "subnet", &nat.subnet, subnet.is_some(), in_vpc());
+            self.resolve(&at, "subnet", &nat.subnet, subnet.is_some(), in_vpc);
             self.inside_subnet(&at, nat.private_ip, subnet);
             self.hold(&at, &vpc.id, nat.private_ip, Some(nat.public_ip));
         }
@@ -153,9 +178,9 @@ impl<'a> Checker<'a> {
     fn rules(&mut self, group: &At, direction: &str, rules: &[SecurityGroupRule]) {
         for (k, rule) in rules.iter().enumerate() {
             if let RulePeer::Group { id, .. } = &rule.peer {
-                let at = group.child(format!("{direction} rule {}", k + 1), None);
-                let exists = self.gni.security_groups.contains_key(id);
-                self.resolve(&at, "groupId", id, exists, None);
+                let at = group.child(format_args!("{direction} rule {}", k + 1), None);
+                let exists = self.groups.contains(id.as_str());
+                self.resolve(&at, "groupId", id, exists, || None);
             }
         }
     }
@@ -164,17 +189,25 @@ impl<'a> Checker<'a> {
         let gni = self.gni;
         for instance in gni.instances.values() {
             let at = self.top.element(&instance.id, self.lines);
-            let vpc = gni.vpcs.get(&instance.vpc);
-            self.resolve(&at, "vpc", &instance.vpc, vpc.is_some(), None);
+            let vpc = self.vpcs.get(instance.vpc.as_str()).copied();
+            self.resolve(&at, "vpc", &instance.vpc, vpc.is_some(), || None);
+            let mut instance_subnet = None;
             if let Some(vpc) = vpc {
-                let exists = vpc.subnets.contains_key(&instance.subnet);
-                let within = Some(format!("in vpc {}", vpc.id));
+                instance_subnet = vpc.subnets.get(&instance.subnet);
+                let exists = instance_subnet.is_some();
+                let within = || Some(format!("in vpc {}", vpc.id));
                 self.resolve(&at, "subnet", &instance.subnet, exists, within);
             }
-            self.groups(&at, &instance.security_groups);
+            let groups_exist = self.groups(&at, instance.security_groups.iter());
             for interface in instance.interfaces.values() {
                 let at = at.element(&interface.eni_id, self.lines);
-                self.groups(&at, &interface.security_groups);
+                // An interface repeats its instance's ids, as one string each (`convert`):
+                // those found for the instance need no second lookup.
+                let checked = |group: &SecurityGroupId| {
+                    groups_exist && instance.security_groups.iter().any(|g| g.shares(group))
+                };
+                let groups = interface.security_groups.iter();
+                self.groups(&at, groups.filter(|group| !checked(group)));
                 // Without the instance's VPC there is nothing to hold the interface to; that is
                 // reported on the instance.
                 let Some(vpc) = vpc else { continue };
@@ -186,8 +219,11 @@ impl<'a> Checker<'a> {
                     }));
                     continue;
                 }
-                let subnet = vpc.subnets.get(&interface.subnet);
-                let within = Some(format!("in vpc {}", vpc.id));
+                let subnet = match instance_subnet {
+                    Some(found) if interface.subnet.shares(&instance.subnet) => Some(found),
+                    _ => vpc.subnets.get(&interface.subnet),
+                };
+                let within = || Some(format!("in vpc {}", vpc.id));
                 self.resolve(&at, "subnet", &interface.subnet, subnet.is_some(), within);
                 self.inside_subnet(&at, interface.private_ip, subnet);
                 self.hold(&at, &vpc.id, interface.private_ip, interface.public_ip);
@@ -195,11 +231,15 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn groups(&mut self, at: &At, groups: &[SecurityGroupId]) {
+    /// Resolves security group references; returns whether all exist.
+    fn groups<'g>(&mut self, at: &At, groups: impl Iterator<Item = &'g SecurityGroupId>) -> bool {
+        let mut all = true;
         for group in groups {
-            let exists = self.gni.security_groups.contains_key(group);
-            self.resolve(at, "securityGroups", group, exists, None);
+            let exists = self.groups.contains(group.as_str());
+            all &= exists;
+            self.resolve(at, "securityGroups", group, exists, || None);
         }
+        all
     }
 
     fn inside_subnet(&mut self, at: &At, private_ip: Ipv4Addr, subnet: Option<&Subnet>) {
@@ -235,8 +275,13 @@ impl<'a> Checker<'a> {
     }
 }
 
+/// The ids, as a set of strings.
+fn ids<'a, T: GniId + 'a>(ids: impl Iterator<Item = &'a T>) -> FastSet<&'a str> {
+    ids.map(|id| id.as_str()).collect()
+}
+
 /// Records `at` as the holder of `key`, or returns who already holds it.
-fn claim<K: Eq + Hash>(held: &mut HashMap<K, String>, key: K, at: &At) -> Option<String> {
+fn claim<K: Eq + Hash>(held: &mut FastMap<K, String>, key: K, at: &At) -> Option<String> {
     match held.entry(key) {
         Entry::Occupied(holder) => Some(holder.get().clone()),
         Entry::Vacant(slot) => {

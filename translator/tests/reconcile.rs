@@ -5,10 +5,11 @@ mod common;
 
 use std::time::Instant;
 
+use common::changes::*;
 use common::Cloud;
 use topology::Router;
 use translator::desired::{translate, Desired};
-use translator::gni::{self, Gni, PortRange, Protocol, RulePeer, SecurityGroupRule};
+use translator::gni::{self, Gni};
 use translator::reconcile::{actual, plan, reconcile, tenant_of, ApplyError, ApplyReport};
 use uuid::Uuid;
 
@@ -176,78 +177,4 @@ async fn a_failed_write_applies_the_rest_and_the_next_run_repairs_it() {
     // The squatter goes; the next cycle's fresh diff sends what failed, then nothing.
     cloud.client.delete_router(taken).await.expect("delete");
     cloud.converge(&desired).await;
-}
-
-/// A change to a GNI, as the CLC would make it.
-type GniChange = fn(&mut Gni);
-
-fn remove_instance(gni: &mut Gni) {
-    let id = gni
-        .instances
-        .keys()
-        .find(|i| i.as_str() == "i-00000a02")
-        .cloned()
-        .expect("instance i-00000a02");
-    gni.instances.remove(&id);
-    for cluster in gni.config.clusters.values_mut() {
-        for instances in cluster.nodes.values_mut() {
-            instances.retain(|i| *i != id);
-        }
-    }
-}
-
-fn add_security_group_rule(gni: &mut Gni) {
-    let group = gni
-        .security_groups
-        .values_mut()
-        .find(|g| g.id.as_str() == "sg-000000a1")
-        .expect("security group sg-000000a1");
-    group.ingress.push(SecurityGroupRule {
-        protocol: Protocol::Tcp(PortRange { from: 22, to: 22 }),
-        peer: RulePeer::Cidr("0.0.0.0/0".parse().expect("a CIDR")),
-    });
-}
-
-fn switch_route_table(gni: &mut Gni) {
-    let vpc = gni
-        .vpcs
-        .values_mut()
-        .find(|v| v.id.as_str() == "vpc-0000000a")
-        .expect("vpc-0000000a");
-    let other = vpc
-        .route_tables
-        .keys()
-        .find(|t| t.as_str() == "rtb-000000a2")
-        .cloned()
-        .expect("rtb-000000a2");
-    let subnet = vpc
-        .subnets
-        .values_mut()
-        .find(|s| s.id.as_str() == "subnet-000000a1")
-        .expect("subnet-000000a1");
-    subnet.route_table = other;
-}
-
-fn delete_vpc(gni: &mut Gni) {
-    let vpc = gni
-        .vpcs
-        .keys()
-        .find(|v| v.as_str() == "vpc-0000000b")
-        .cloned()
-        .expect("vpc-0000000b");
-    gni.vpcs.remove(&vpc);
-    let gone: Vec<_> = gni
-        .instances
-        .iter()
-        .filter(|(_, i)| i.vpc == vpc)
-        .map(|(id, _)| id.clone())
-        .collect();
-    for id in &gone {
-        gni.instances.remove(id);
-    }
-    for cluster in gni.config.clusters.values_mut() {
-        for instances in cluster.nodes.values_mut() {
-            instances.retain(|i| !gone.contains(i));
-        }
-    }
 }

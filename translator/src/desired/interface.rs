@@ -56,21 +56,7 @@ pub(super) fn port_key(bridge: &str, interface: &Interface) -> String {
 
 pub(super) fn build(b: &mut Build) -> Result<(), TranslateError> {
     for (instance, interface) in b.interfaces() {
-        let Some(subnet) = b
-            .gni
-            .vpcs
-            .get(&interface.vpc)
-            .and_then(|v| v.subnets.get(&interface.subnet))
-        else {
-            return Err(TranslateError::Reference {
-                layer: "interface",
-                id: interface.name.to_string(),
-                reason: format!(
-                    "subnet {} is not in vpc {}",
-                    interface.subnet, interface.vpc
-                ),
-            });
-        };
+        let subnet = b.subnet_of(interface)?;
         attach(b, instance, interface, subnet)?;
     }
     Ok(())

@@ -43,21 +43,7 @@ pub(super) fn build(b: &mut Build) -> Result<(), TranslateError> {
         }
     }
     for (_, interface) in b.interfaces() {
-        let Some(subnet) = b
-            .gni
-            .vpcs
-            .get(&interface.vpc)
-            .and_then(|v| v.subnets.get(&interface.subnet))
-        else {
-            return Err(TranslateError::Reference {
-                layer: "interface",
-                id: interface.name.to_string(),
-                reason: format!(
-                    "subnet {} is not in vpc {}",
-                    interface.subnet, interface.vpc
-                ),
-            });
-        };
+        let subnet = b.subnet_of(interface)?;
         redirect(b, interface, subnet)?;
     }
     Ok(())

@@ -42,7 +42,7 @@ use topology::{
 };
 use uuid::Uuid;
 
-use crate::gni::{Gni, Instance, Interface, SecurityGroup, SecurityGroupId, Vpc, VpcId};
+use crate::gni::{Gni, Instance, Interface, SecurityGroup, SecurityGroupId, Subnet, Vpc, VpcId};
 
 pub use allocation::{from_names as allocation_from_names, Allocations};
 pub use metadata::{proxy_address, METADATA_PROXY_PORT};
@@ -635,6 +635,22 @@ impl<'a> Build<'a> {
                 .collect(),
             None => gni.security_groups.values().map(|g| &**g).collect(),
         }
+    }
+
+    /// The subnet `interface` is in.
+    fn subnet_of(&self, interface: &Interface) -> Result<&'a Subnet, TranslateError> {
+        let gni: &'a Gni = self.gni;
+        gni.vpcs
+            .get(&interface.vpc)
+            .and_then(|v| v.subnets.get(&interface.subnet))
+            .ok_or_else(|| TranslateError::Reference {
+                layer: "interface",
+                id: interface.name.to_string(),
+                reason: format!(
+                    "subnet {} is not in vpc {}",
+                    interface.subnet, interface.vpc
+                ),
+            })
     }
 
     /// The member addresses of `group`: private, public.

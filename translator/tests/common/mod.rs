@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod changes;
+
 use std::net::{IpAddr, Ipv4Addr};
 
 use api_gateway::testing::{LocalGateway, ZkServer};

@@ -39,7 +39,8 @@ impl ZkServer {
         Self::start_with(false).await
     }
 
-    /// Like [`ZkServer::start`], but fsyncing every transaction as a production server does.
+    /// Like [`ZkServer::start`], but fsyncing every transaction and with a heap sized for
+    /// benchmark trees, as a production server is set up.
     pub async fn start_durable() -> anyhow::Result<ZkServer> {
         Self::start_with(true).await
     }
@@ -138,8 +139,11 @@ impl ZkServer {
             classpath.push(':');
             classpath.push_str(SLF4J_SIMPLE_JAR);
         }
+        // Tests keep small trees; benchmarks (durable) hold hundreds of thousands of znodes,
+        // which a 256 MB heap spends its time collecting.
+        let heap = if self.durable { "-Xmx3g" } else { "-Xmx256m" };
         let child = Command::new(&self.java)
-            .args(["-Xmx256m", "-XX:+UseSerialGC"])
+            .args([heap, "-XX:+UseSerialGC"])
             .arg("-Dzookeeper.admin.enableServer=false")
             .arg("-cp")
             .arg(&classpath)

@@ -124,14 +124,26 @@ async fn main() {
     println!("GNI: {:.1} MB", base.len() as f64 / 1e6);
 
     let started = Instant::now();
-    let translator = Command::new(release_binary("translator"))
+    let mut translator = Command::new(release_binary("translator"))
         .args(["run", "--no-metadata", "--register-hosts", "--api", &url])
         .arg("--gni")
         .arg(dir.path().join("gni.xml"))
-        .env("RUST_LOG", "warn")
+        .env("RUST_LOG", "warn,translator::daemon=info")
+        .stderr(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
         .expect("translator");
+    // The translator's own account of each cycle (read, translate, plan, apply, follow).
+    let mut log = BufReader::new(translator.stderr.take().expect("stderr")).lines();
+    tokio::spawn(async move {
+        while let Ok(Some(line)) = log.next_line().await {
+            if let Some(at) = line.find("GNI version") {
+                println!("  translator: {}", &line[at..]);
+            } else if !line.contains(" INFO ") {
+                eprintln!("translator: {line}");
+            }
+        }
+    });
     wait_for(dir.path(), "v0", Duration::from_secs(1800)).await;
     let converge = started.elapsed();
     println!("converge from empty (process start to version file): {converge:.2?}");

@@ -236,6 +236,16 @@ impl Engine {
         Ok(report)
     }
 
+    /// The plan a first cycle of `gni` would send, sending nothing: a full read of MidoNet and
+    /// a full translation, with the router ids recovered from MidoNet. `translator plan`
+    /// prints it; an empty one proves MidoNet holds exactly `gni`'s translation.
+    pub async fn dry_run(&mut self, gni: &Gni) -> Result<Plan, CycleError> {
+        self.resync();
+        self.sync_actual(&mut CycleReport::default()).await?;
+        let want = desired::translate(gni, &self.env)?;
+        Ok(plan::plan(&want, self.actual.as_ref().expect("read above")))
+    }
+
     /// Reads or follows MidoNet; whether the hosts changed.
     async fn sync_actual(&mut self, report: &mut CycleReport) -> Result<bool, CycleError> {
         let tenant = self.env.tenant.clone();

@@ -167,6 +167,8 @@ async fn main() -> anyhow::Result<()> {
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         )
         .with_writer(std::io::stderr)
+        // Colours only for a person at a terminal, not for journald or a log file.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     match Cli::parse().command {
         Command::Run {
@@ -222,14 +224,9 @@ async fn main() -> anyhow::Result<()> {
         Command::Plan { gni, target } => {
             let client = target.connect().await?;
             let view = read_gni(&gni.gni).await?;
-            let mut env = target.environment();
-            let have = actual::read(&client, &env.tenant).await?;
-            env.allocations = translator::desired::allocation_from_names(
-                have.routers.values().filter_map(|r| r.name.as_deref()),
-            );
-            env.hosts = hosts(&client).await?;
-            let want = translator::desired::translate(&view, &env)?;
-            let plan = plan::plan(&want, &have);
+            let plan = Engine::new(client, target.environment())
+                .dry_run(&view)
+                .await?;
             print!("{plan}");
             let (c, u, d) = plan.counts();
             println!("plan: {c} to create, {u} to update, {d} to delete");

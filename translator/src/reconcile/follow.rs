@@ -9,7 +9,7 @@
 //! entries are not in the feed at all: the caller records its own writes of them
 //! (`Actual` keeps the plan's) and a full read catches anyone else's.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use midonet_client::{Change, ClientError, MidonetClient, SubnetKey};
 use serde::de::DeserializeOwned;
@@ -48,8 +48,29 @@ pub async fn follow(
     };
     let mut ordered: Vec<&Change> = changes.iter().collect();
     ordered.sort_by_key(parents_first);
+    // A deleted rule's entry carries no object to name its chain: look it up in what we
+    // had, once per call rather than a walk over every rule per deletion.
+    let deleted_rules = changes
+        .iter()
+        .any(|c| c.deleted && Class::from_name(&c.class) == Some(Class::Rule));
+    let chain_of_rule: HashMap<Uuid, Uuid> = if deleted_rules {
+        actual
+            .chains
+            .values()
+            .flat_map(|ch| ch.rules.iter().map(|r| (r.id, ch.chain.id)))
+            .collect()
+    } else {
+        HashMap::new()
+    };
     for change in ordered {
-        take(actual, tenant, change, &mut seen, &mut refetch);
+        take(
+            actual,
+            tenant,
+            change,
+            &chain_of_rule,
+            &mut seen,
+            &mut refetch,
+        );
     }
     refetch.run(client, actual).await?;
     Ok(seen)
@@ -73,7 +94,14 @@ fn owned_by(tenant: &str, of: &Option<String>) -> bool {
     of.as_deref() == Some(tenant)
 }
 
-fn take(actual: &mut Actual, tenant: &str, c: &Change, seen: &mut Followed, todo: &mut Refetch) {
+fn take(
+    actual: &mut Actual,
+    tenant: &str,
+    c: &Change,
+    chain_of_rule: &HashMap<Uuid, Uuid>,
+    seen: &mut Followed,
+    todo: &mut Refetch,
+) {
     let id = c.id;
     let mut touched = true;
     match Class::from_name(&c.class) {
@@ -127,13 +155,7 @@ fn take(actual: &mut Actual, tenant: &str, c: &Change, seen: &mut Followed, todo
         Some(Class::Rule) => {
             let chain = parse::<topology::Rule>(c)
                 .and_then(|r| r.chain_id)
-                .or_else(|| {
-                    actual
-                        .chains
-                        .values()
-                        .find(|ch| ch.rules.iter().any(|r| r.id == id))
-                        .map(|ch| ch.chain.id)
-                });
+                .or_else(|| chain_of_rule.get(&id).copied());
             match chain.filter(|ch| actual.chains.contains_key(ch)) {
                 Some(chain) => {
                     todo.rules.insert(chain);

@@ -1,6 +1,6 @@
 //! Many writes at once: through the gateway's `POST /batch` when the root advertises it (one
-//! store transaction per chunk), else as the same plain calls one by one, so a caller writes
-//! one way against our gateway and against MidoNet itself.
+//! store transaction per chunk, whose revisions the outcome carries), else as the same plain
+//! calls one by one, so a caller writes one way against our gateway and against MidoNet itself.
 
 use reqwest::Method;
 use serde::{Deserialize, Serialize};

@@ -254,12 +254,12 @@ pub const ENDPOINTS: &[(&str, &str, &str)] = &[
     (
         "post",
         "/batch",
-        "Extension: apply a list of writes in order, atomically (split into atomic chunks under the store's multi limit)",
+        "Extension: apply a list of writes in order, atomically (split into atomic chunks under the store's multi limit); answers each chunk's store revision",
     ),
     (
         "get",
         "/changes",
-        "Extension: objects changed since ?since=<revision> (410 Gone: read everything), ?limit= bounds the answer",
+        "Extension: objects changed since ?since=<revision> (410 Gone: read everything), ?limit= bounds the answer, ?summary=true answers only the revisions",
     ),
     ("get", "/tunnel_zones", "List tunnel zones"),
     ("post", "/tunnel_zones", "Create a tunnel zone"),
@@ -362,6 +362,7 @@ pub fn document() -> Value {
         let entry = paths.entry(path.to_string()).or_insert_with(|| json!({}));
         entry[*method] = op;
     }
+    describe_extensions(&mut paths);
     json!({
         "openapi": "3.0.3",
         "info": {"title": "MidoNet REST API (v5.0)", "version": crate::api::VERSION},
@@ -369,6 +370,72 @@ pub fn document() -> Value {
         "paths": paths,
         "components": {"schemas": {"Error": error_schema()}}
     })
+}
+
+/// The bodies of our own extensions, which MidoNet's documentation cannot describe for them.
+fn describe_extensions(paths: &mut Map<String, Value>) {
+    let ok = |schema: Value| json!({"description": "OK", "content": {"application/json": {"schema": schema}}});
+    let revision = json!({"type": "integer", "format": "int64"});
+    if let Some(batch) = paths.get_mut("/batch").and_then(|p| p.get_mut("post")) {
+        let answer = json!({
+            "type": "object",
+            "required": ["results", "transactions", "revisions"],
+            "properties": {
+                "results": {"type": "array", "items": {
+                    "type": "object",
+                    "required": ["status"],
+                    "properties": {"status": {"type": "integer"}, "location": {"type": "string"}}
+                }},
+                "transactions": {"type": "integer", "description": "Store transactions (chunks) that carried the batch"},
+                "revisions": {"type": "array", "items": revision.clone(), "description": "The store revision each chunk that changed something committed at, in order; the change feed shows the batch's objects at these revisions"}
+            }
+        });
+        if let Some(responses) = batch["responses"].as_object_mut() {
+            responses.remove("201");
+            responses.insert("200".into(), ok(answer));
+        }
+    }
+    if let Some(changes) = paths.get_mut("/changes").and_then(|p| p.get_mut("get")) {
+        let query = |name: &str, schema: Value, what: &str| json!({"name": name, "in": "query", "required": false, "schema": schema, "description": what});
+        changes["parameters"] = json!([
+            query("since", revision.clone(), "Answer the changes after this store revision; without it, only the current revision"),
+            query("limit", json!({"type": "integer"}), "At most this many changes (default 1000), unless one revision holds more"),
+            query("summary", json!({"type": "boolean"}), "Answer only the distinct revisions of the changes, no objects, no paging"),
+        ]);
+        let feed = json!({
+            "type": "object",
+            "required": ["revision", "changed", "more"],
+            "properties": {
+                "revision": revision.clone(),
+                "more": {"type": "boolean"},
+                "changed": {"type": "array", "items": {
+                    "type": "object",
+                    "required": ["class", "id", "revision", "deleted"],
+                    "properties": {
+                        "class": {"type": "string"},
+                        "id": {"type": "string", "format": "uuid"},
+                        "revision": revision.clone(),
+                        "deleted": {"type": "boolean"},
+                        "object": {"type": "object"}
+                    }
+                }}
+            }
+        });
+        let summary = json!({
+            "type": "object",
+            "required": ["revision", "revisions"],
+            "properties": {
+                "revision": revision.clone(),
+                "revisions": {"type": "array", "items": revision, "description": "Distinct revisions of the changes after `since`, ascending, deletions included"}
+            }
+        });
+        if let Some(responses) = changes["responses"].as_object_mut() {
+            responses.insert("200".into(), ok(json!({"oneOf": [feed, summary]})));
+            responses.remove("404");
+            let gone = json!({"description": "The feed cannot answer from `since`: read everything again", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
+            responses.insert("410".into(), gone);
+        }
+    }
 }
 
 async fn openapi_json() -> Json<Value> {

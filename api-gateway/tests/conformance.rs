@@ -63,6 +63,7 @@ conformance!(
     batch_over_one_multi_is_split_and_all_applied,
     changes_report_creates_updates_and_deletions_since_a_revision,
     changes_are_paged_by_limit_and_refuse_unknown_revisions,
+    a_batch_names_its_revisions_and_the_summary_shows_whose_changes_came_since,
 );
 
 async fn root_resource_advertises_collections_templates_and_version(gw: &Gateway) {
@@ -1291,6 +1292,7 @@ async fn batch_over_one_multi_is_split_and_all_applied(gw: &Gateway) {
             );
         }
     }
+    let start = gw.get("/changes").await["revision"].as_i64().unwrap();
     let a = batch(gw, Value::Array(ops)).await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.body);
     let transactions = a.body["transactions"].as_u64().unwrap();
@@ -1298,6 +1300,15 @@ async fn batch_over_one_multi_is_split_and_all_applied(gw: &Gateway) {
         transactions > 1,
         "a batch of {} rules fit in one multi",
         chains * per_chain
+    );
+    let revisions = revisions_of(&a.body["revisions"]);
+    assert_eq!(revisions.len() as u64, transactions, "one revision a chunk");
+    assert!(revisions.windows(2).all(|w| w[0] < w[1]), "{revisions:?}");
+    let summary = changes_since(gw, &format!("?since={start}&summary=true")).await;
+    assert_eq!(
+        revisions_of(&summary.body["revisions"]),
+        revisions,
+        "every chunk wrote objects, and nobody else did"
     );
     assert_eq!(
         a.body["results"].as_array().unwrap().len() as u32,
@@ -1389,6 +1400,88 @@ async fn changes_are_paged_by_limit_and_refuse_unknown_revisions(gw: &Gateway) {
     gw.refused(
         Method::GET,
         &format!("/changes?since={}", since + 1_000_000),
+        None,
+        StatusCode::GONE,
+    )
+    .await;
+}
+
+fn revisions_of(list: &Value) -> Vec<i64> {
+    list.as_array()
+        .unwrap_or_else(|| panic!("not a list: {list}"))
+        .iter()
+        .map(|r| r.as_i64().unwrap())
+        .collect()
+}
+
+async fn a_batch_names_its_revisions_and_the_summary_shows_whose_changes_came_since(gw: &Gateway) {
+    let start = gw.get("/changes").await["revision"].as_i64().unwrap();
+    let a = batch(
+        gw,
+        json!([
+            {"op": "create", "path": "/routers", "body": {"id": id(21), "name": "mine"}},
+            {"op": "create", "path": "/bridges", "body": {"id": id(22), "name": "mine"}},
+        ]),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    let ours = revisions_of(&a.body["revisions"]);
+    assert_eq!(ours.len(), 1, "{}", a.body);
+    let summary = changes_since(gw, &format!("?since={start}&summary=true")).await;
+    assert_eq!(summary.status, StatusCode::OK, "{}", summary.body);
+    assert_eq!(revisions_of(&summary.body["revisions"]), ours);
+    assert!(
+        summary.body.get("changed").is_none(),
+        "no objects in a summary"
+    );
+    let now = summary.body["revision"].as_i64().unwrap();
+    assert!(now >= ours[0]);
+
+    // Someone else's write, and a deletion of ours: both show, in order.
+    let theirs = gw.create("/routers", json!({"name": "theirs"})).await;
+    gw.delete(&format!("/bridges/{}", id(22))).await;
+    let summary = changes_since(gw, &format!("?since={start}&summary=true")).await;
+    let seen = revisions_of(&summary.body["revisions"]);
+    assert_eq!(seen.len(), 3, "{seen:?}");
+    assert_eq!(seen[0], ours[0], "the router is still at our revision");
+    assert!(seen.windows(2).all(|w| w[0] < w[1]), "{seen:?}");
+    let feed = changes_since(gw, &format!("?since={start}")).await;
+    let feed_revisions: std::collections::BTreeSet<i64> = feed.body["changed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["revision"].as_i64().unwrap())
+        .collect();
+    assert_eq!(
+        feed_revisions.into_iter().collect::<Vec<_>>(),
+        seen,
+        "the feed's revisions"
+    );
+    assert!(feed.body["changed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["id"] == theirs.as_str()));
+
+    // A write of what is stored commits nothing, so has no revision.
+    let again = batch(
+        gw,
+        json!([{"op": "update", "path": format!("/routers/{}", id(21)), "body": {"name": "mine"}}]),
+    )
+    .await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.body);
+    assert_eq!(again.body["transactions"], 1);
+    assert_eq!(again.body["revisions"], json!([]));
+
+    let latest = summary.body["revision"].as_i64().unwrap();
+    let empty = changes_since(gw, &format!("?since={latest}&summary=true")).await;
+    assert_eq!(empty.body["revisions"], json!([]));
+    let bare = changes_since(gw, "?summary=true").await;
+    assert_eq!(bare.body["revisions"], json!([]));
+    assert!(bare.body["revision"].as_i64().unwrap() >= latest);
+    gw.refused(
+        Method::GET,
+        "/changes?since=-5&summary=true",
         None,
         StatusCode::GONE,
     )

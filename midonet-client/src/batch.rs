@@ -1,6 +1,6 @@
 //! Many writes at once: through the gateway's `POST /batch` when the root advertises it (one
-//! store transaction per chunk), else as the same plain calls one by one, so a caller writes
-//! one way against our gateway and against MidoNet itself.
+//! store transaction per chunk, whose revisions the outcome carries), else as the same plain
+//! calls one by one, so a caller writes one way against our gateway and against MidoNet itself.
 
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
@@ -65,12 +65,26 @@ pub struct OpResult {
     pub location: Option<String>,
 }
 
-/// A batch that went through: one result per operation, and how many store transactions (or,
-/// without the endpoint, plain requests) carried it.
+/// A batch that went through: one result per operation, how many store transactions (or,
+/// without the endpoint, plain requests) carried it, and the store revisions they committed at.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BatchOutcome {
     pub results: Vec<OpResult>,
     pub transactions: usize,
+    /// The store revision each transaction committed at, in order, as our gateway reports it:
+    /// the change feed shows the batch's objects at these revisions. Empty when the batch went
+    /// as plain calls (the server has no `/batch`) or the server did not say; shorter than
+    /// `transactions` when a transaction changed nothing (see [`BatchOutcome::revisions_known`]).
+    pub revisions: Vec<i64>,
+}
+
+impl BatchOutcome {
+    /// Whether every transaction's revision is known, so the feed's changes at other
+    /// revisions are someone else's. False after plain calls, from a server that does not
+    /// report revisions, or when a transaction committed nothing (it has none to report).
+    pub fn revisions_known(&self) -> bool {
+        self.revisions.len() == self.transactions
+    }
 }
 
 /// A batch that stopped at operation `index`: the `applied` operations before it were written.
@@ -88,6 +102,8 @@ struct Answered {
     results: Vec<OpResult>,
     #[serde(default = "one")]
     transactions: usize,
+    #[serde(default)]
+    revisions: Vec<i64>,
 }
 
 fn one() -> usize {
@@ -108,6 +124,7 @@ impl MidonetClient {
             return Ok(BatchOutcome {
                 results: Vec::new(),
                 transactions: 0,
+                revisions: Vec::new(),
             });
         }
         match self.root().get(BATCH).map(str::to_string) {
@@ -162,6 +179,7 @@ impl MidonetClient {
                 Ok(BatchOutcome {
                     results: answered.results,
                     transactions: answered.transactions,
+                    revisions: answered.revisions,
                 })
             }
             Err(error) => {
@@ -229,6 +247,7 @@ impl MidonetClient {
         Ok(BatchOutcome {
             transactions: results.len(),
             results,
+            revisions: Vec::new(),
         })
     }
 }

@@ -31,6 +31,12 @@ pub struct Changes {
 }
 
 #[derive(Deserialize)]
+struct Summary {
+    revision: i64,
+    revisions: Vec<i64>,
+}
+
+#[derive(Deserialize)]
 struct Page {
     revision: i64,
     changed: Vec<Change>,
@@ -67,6 +73,29 @@ impl MidonetClient {
         }
     }
 
+    /// The distinct store revisions of the changes after `since`, ascending, and the revision
+    /// the answer is current to (`GET /changes?since=N&summary=true`): one small request that
+    /// tells a writer who knows its own writes' revisions ([`crate::BatchOutcome::revisions`])
+    /// whether anyone else wrote since `since`. Errors as [`MidonetClient::changes_since`]
+    /// does (410: the server cannot answer from `since`).
+    pub async fn changes_revisions(&self, since: i64) -> Result<(i64, Vec<i64>), ClientError> {
+        let uri = self.changes_uri()?;
+        let url = format!("{uri}?since={since}&summary=true");
+        let summary: Summary = decode(&url, self.get_value(&url, "application/json").await?)?;
+        Ok((summary.revision, summary.revisions))
+    }
+
+    fn changes_uri(&self) -> Result<String, ClientError> {
+        self.root()
+            .get(CHANGES)
+            .map(str::to_owned)
+            .ok_or_else(|| ClientError::Protocol {
+                method: "GET".into(),
+                url: self.root().url().into(),
+                problem: "the server advertises no change feed".into(),
+            })
+    }
+
     /// At most about `limit` changes after revision `since` (a revision is never split), and
     /// whether there are more: for following a large change in bounded memory.
     pub async fn changes_page(
@@ -74,13 +103,7 @@ impl MidonetClient {
         since: i64,
         limit: usize,
     ) -> Result<(Changes, bool), ClientError> {
-        let Some(uri) = self.root().get(CHANGES).map(str::to_owned) else {
-            return Err(ClientError::Protocol {
-                method: "GET".into(),
-                url: self.root().url().into(),
-                problem: "the server advertises no change feed".into(),
-            });
-        };
+        let uri = self.changes_uri()?;
         let url = format!("{uri}?since={since}&limit={limit}");
         let page: Page = decode(&url, self.get_value(&url, "application/json").await?)?;
         let changes = Changes {

@@ -905,6 +905,7 @@ async fn a_url_that_is_not_a_midonet_api_is_a_clear_error() {
 #[tokio::test]
 async fn a_batch_goes_through_the_gateways_endpoint_in_one_transaction() {
     let (_gw, c) = connected().await;
+    let before = c.changes_revision().await.unwrap().expect("a change feed");
     let router = Uuid::new_v4();
     let ops = [
         Operation::create("/routers", json!({"id": router, "name": "batched"})),
@@ -919,6 +920,13 @@ async fn a_batch_goes_through_the_gateways_endpoint_in_one_transaction() {
         outcome.results.iter().map(|r| r.status).collect::<Vec<_>>(),
         [201, 201]
     );
+    assert_eq!(outcome.revisions.len(), 1);
+    assert!(outcome.revisions_known());
+    let (now, since) = c.changes_revisions(before).await.unwrap();
+    assert_eq!(since, outcome.revisions, "only the batch wrote since");
+    assert!(now >= outcome.revisions[0]);
+    let gone = c.changes_revisions(now + 1_000_000).await.unwrap_err();
+    assert_eq!(gone.status(), Some(410), "{gone}");
     assert_eq!(
         c.router(router).await.unwrap().name.as_deref(),
         Some("batched")

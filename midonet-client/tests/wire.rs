@@ -287,6 +287,11 @@ async fn without_a_batch_endpoint_a_batch_is_sent_as_plain_calls_in_order() {
     let outcome = c.batch(&ops).await.unwrap();
     assert_eq!(outcome.results.len(), 2);
     assert_eq!(outcome.results[0].status, 201);
+    assert!(outcome.revisions.is_empty());
+    assert!(
+        !outcome.revisions_known(),
+        "plain calls report no revisions"
+    );
     assert!(outcome.results[0]
         .location
         .as_deref()
@@ -304,5 +309,28 @@ async fn without_a_batch_endpoint_a_batch_is_sent_as_plain_calls_in_order() {
             ("POST".to_string(), "/midonet-api/routers".to_string()),
         ],
         "no request to a batch endpoint the server does not have"
+    );
+}
+
+#[tokio::test]
+async fn a_batch_answer_without_revisions_reports_none_known() {
+    let server = Scripted::start(|req: &Seen, base: &str| {
+        let path = req.path.strip_prefix("/midonet-api").unwrap_or(&req.path);
+        match (req.method.as_str(), path) {
+            ("POST", "/batch") => ok(json!({"results": [{"status": 204}], "transactions": 1})),
+            _ => ok(json!({"uri": base, "version": "v5.0", "batch": format!("{base}/batch")})),
+        }
+    })
+    .await;
+    let c = MidonetClient::connect(&server.url).await.unwrap();
+    let ops = [midonet_client::Operation::delete(format!(
+        "/routers/{ROUTER_ID}"
+    ))];
+    let outcome = c.batch(&ops).await.unwrap();
+    assert_eq!(outcome.transactions, 1);
+    assert!(outcome.revisions.is_empty());
+    assert!(
+        !outcome.revisions_known(),
+        "a gateway that does not say cannot vouch for the feed"
     );
 }

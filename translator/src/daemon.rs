@@ -243,7 +243,7 @@ pub fn summary(version: &str, r: &CycleReport) {
     let (c, u, d) = r.planned;
     tracing::info!(
         "GNI version {version}: {c} creates, {u} updates, {d} deletes planned for {} of the parts \
-         ({} retranslated); {} sent, {} failed; read {:?}{}, translate {:?}, plan {:?}, apply {:?}, follow {:?}",
+         ({} retranslated); {} sent, {} failed; read {:?}{}, translate {:?}, plan {:?}, apply {:?}, follow {:?}{}",
         r.parts_planned,
         r.parts_translated,
         r.apply.sent,
@@ -254,6 +254,7 @@ pub fn summary(version: &str, r: &CycleReport) {
         r.plan,
         r.apply.elapsed,
         r.follow,
+        if r.follow_skipped { " (from the plan)" } else { "" },
     );
     for (op, e) in r.apply.failed.iter().take(20) {
         tracing::error!("failed: {op}: {e}");

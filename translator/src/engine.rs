@@ -13,7 +13,18 @@
 //!    configuration, the hosts or the constants changed);
 //! 3. plans the dirty parts only (their old and new objects against the actual ones), or the
 //!    whole topology after a full read, so orphans and strays are removed then;
-//! 4. applies the plan and follows the feed over its own writes.
+//! 4. applies the plan and takes its own writes into `actual`.
+//!
+//! Taking its own writes: when every write went in a batch whose store revisions the gateway
+//! reported, and the feed's summary since the revision `actual` was current to lists only
+//! those revisions, nobody else changed an object meanwhile, so MidoNet holds what was planned:
+//! `actual` becomes the planned topology (all of it after a full plan; the planned parts'
+//! objects after a scoped one) without reading anything back. Otherwise (someone else wrote,
+//! plain calls, a server without revisions or summary, any error) the feed is followed over
+//! the cycle's writes, re-reading what it cannot carry, and the parts whose objects changed at
+//! revisions not the cycle's own become dirty. Either way `actual` then equals what a full read
+//! would give, up to what `plan` settles (server-filled fields; id-less members are keyed as a
+//! read keys them).
 //!
 //! A failed write leaves the state asking for a full read and plan next cycle, as eucanetd
 //! does after a failed update; a bad GNI never reaches `cycle` (the caller parses first).
@@ -66,6 +77,9 @@ pub struct CycleReport {
     pub translate: Duration,
     pub plan: Duration,
     pub follow: Duration,
+    /// Whether the cycle's own writes were taken from the plan, the feed showing nobody else's
+    /// (else the feed was followed over them, or the apply failed).
+    pub follow_skipped: bool,
     pub diagnostics: Vec<String>,
 }
 
@@ -122,6 +136,12 @@ impl Engine {
         whole
     }
 
+    /// What the engine takes MidoNet to hold (read, then followed and kept by its own
+    /// writes); `None` before the first read and after a failed apply, until the next read.
+    pub fn actual(&self) -> Option<&Actual> {
+        self.actual.as_ref()
+    }
+
     /// The GNI of the last cycle.
     pub fn gni(&self) -> Option<&Gni> {
         self.gni.as_ref()
@@ -159,7 +179,9 @@ impl Engine {
         let mut planned: BTreeSet<Part> = stale.iter().cloned().collect();
         planned.extend(self.dirty.iter().cloned());
         let actual = self.actual.as_ref().expect("read above");
-        let (plan, scope) = if self.full_plan {
+        // `target` is what MidoNet holds once the plan is applied: the whole topology, or
+        // the planned parts in place of their objects in `scope`.
+        let (plan, scope, target) = if self.full_plan {
             let mut whole = Desired::default();
             for (part, old) in &self.parts {
                 if !fresh.contains_key(part) {
@@ -169,7 +191,7 @@ impl Engine {
             for made in fresh.values() {
                 whole.absorb(made.clone());
             }
-            (plan::plan(&whole, actual), None)
+            (plan::plan(&whole, actual), None, whole)
         } else {
             let mut want = Desired::default();
             let mut ids: HashSet<Uuid> = HashSet::new();
@@ -183,7 +205,7 @@ impl Engine {
                     ids.extend(old.origins.keys());
                 }
             }
-            (plan::plan(&want, &subset(actual, &ids)), Some(ids))
+            (plan::plan(&want, &subset(actual, &ids)), Some(ids), want)
         };
         report.full_plan = scope.is_none();
         report.parts_planned = if self.full_plan {
@@ -194,6 +216,8 @@ impl Engine {
         report.planned = plan.counts();
         report.plan = started.elapsed();
 
+        // `actual` is current to this revision: changes after it are this apply's or others'.
+        let since = self.revision;
         report.apply = apply::apply(&self.client, &plan).await;
 
         // The new translation is the state now, whatever the apply did: what failed is sent
@@ -226,8 +250,13 @@ impl Engine {
         let started = Instant::now();
         if report.apply.is_success() {
             self.full_plan = false;
-            self.record_tables(&plan, scope.as_ref());
-            self.follow_own_writes().await;
+            report.follow_skipped = self
+                .take_own_writes(since, &report.apply, &plan, scope.as_ref(), target)
+                .await;
+            if !report.follow_skipped {
+                self.record_tables(&plan, scope.as_ref());
+                self.follow_own_writes(&report.apply).await;
+            }
         } else {
             self.actual = None;
             self.full_plan = true;
@@ -250,7 +279,7 @@ impl Engine {
     async fn sync_actual(&mut self, report: &mut CycleReport) -> Result<bool, CycleError> {
         let tenant = self.env.tenant.clone();
         if self.actual.is_some() && self.revision.is_some() {
-            match self.follow_feed(&tenant).await {
+            match self.follow_feed(&tenant, None).await {
                 Ok(followed) => {
                     for id in &followed.touched {
                         if let Some(part) = self.owner.get(id) {
@@ -373,33 +402,95 @@ impl Engine {
         actual.ip4_macs.retain(|_, e| !bridges.contains(&e.bridge));
         actual.mac_ports.retain(|_, e| !bridges.contains(&e.bridge));
         for part in self.parts.values() {
-            for (id, e) in &part.ip4_macs {
+            for e in part.ip4_macs.values() {
                 if bridges.contains(&e.bridge) {
-                    actual.ip4_macs.insert(*id, e.clone());
+                    actual
+                        .ip4_macs
+                        .insert(actual::arp_id(e.bridge, &e.entry), e.clone());
                 }
             }
-            for (id, e) in &part.mac_ports {
+            for e in part.mac_ports.values() {
                 if bridges.contains(&e.bridge) {
-                    actual.mac_ports.insert(*id, e.clone());
+                    actual
+                        .mac_ports
+                        .insert(actual::mac_id(e.bridge, &e.entry), e.clone());
                 }
             }
         }
     }
 
+    /// Takes this cycle's own writes into `actual` from the plan, when the feed's summary shows
+    /// that the applied batches (`apply.revisions`) are the only writes since `since`; whether
+    /// it did (see the module's contract). `target` is what the plan made MidoNet hold, over
+    /// `scope` (all of it when `None`).
+    async fn take_own_writes(
+        &mut self,
+        since: Option<i64>,
+        apply: &ApplyReport,
+        plan: &Plan,
+        scope: Option<&HashSet<Uuid>>,
+        target: Desired,
+    ) -> bool {
+        let Some(since) = since else {
+            return false;
+        };
+        if self.actual.is_none() || !apply.revisions_known() {
+            return false;
+        }
+        let Ok((revision, seen)) = self.client.changes_revisions(since).await else {
+            return false;
+        };
+        let ours: BTreeSet<i64> = apply.revisions.iter().copied().collect();
+        // A gateway that has not seen all of our writes yet (another one behind a balancer)
+        // cannot vouch that nobody else wrote before them.
+        let caught_up = ours.last().is_none_or(|&last| revision >= last);
+        if !caught_up || !seen.iter().all(|r| ours.contains(r)) {
+            return false;
+        }
+        if !plan.is_empty() {
+            let target = actual::from_desired(target);
+            match (scope, self.actual.as_mut()) {
+                (Some(ids), Some(actual)) => replace(actual, ids, target),
+                _ => self.actual = Some(target),
+            }
+        }
+        self.revision = Some(revision);
+        true
+    }
+
     /// Takes this cycle's own writes into `actual` from the feed; any trouble asks for a
-    /// full read next cycle instead.
-    async fn follow_own_writes(&mut self) {
+    /// full read next cycle instead. When `apply` knows the revisions of all its writes, the
+    /// parts whose objects changed at other revisions (someone else's write while this cycle
+    /// planned and applied) are planned next cycle, as if the change had come before it.
+    async fn follow_own_writes(&mut self, apply: &ApplyReport) {
         let tenant = self.env.tenant.clone();
-        if self.follow_feed(&tenant).await.is_err() {
-            self.actual = None;
-            self.full_plan = true;
+        let ours: Option<BTreeSet<i64>> = apply
+            .revisions_known()
+            .then(|| apply.revisions.iter().copied().collect());
+        match self.follow_feed(&tenant, ours.as_ref()).await {
+            Ok(followed) => {
+                for id in &followed.foreign {
+                    if let Some(part) = self.owner.get(id) {
+                        self.dirty.insert(part.clone());
+                    }
+                }
+            }
+            Err(_) => {
+                self.actual = None;
+                self.full_plan = true;
+            }
         }
     }
 
     /// Folds the feed since `revision` into `actual`, a page at a time so that following a
     /// large apply (a whole cloud from empty) holds one page of changes in memory, not all.
-    async fn follow_feed(&mut self, tenant: &str) -> Result<reconcile::Followed, ClientError> {
-        let mut seen = reconcile::Followed::default();
+    /// With `ours`, also names in `Fed::foreign` the objects changed at any other revision.
+    async fn follow_feed(
+        &mut self,
+        tenant: &str,
+        ours: Option<&BTreeSet<i64>>,
+    ) -> Result<Fed, ClientError> {
+        let mut seen = Fed::default();
         // A router written after its ports comes after them, maybe pages later: keep the
         // children of devices for when every device is known.
         let mut children = Vec::new();
@@ -408,6 +499,12 @@ impl Engine {
                 return Ok(seen);
             };
             let (page, more) = self.client.changes_page(since, FEED_PAGE).await?;
+            if let Some(ours) = ours {
+                for change in page.changed.iter().filter(|c| !ours.contains(&c.revision)) {
+                    seen.foreign.insert(change.id);
+                    seen.foreign.extend(chain_of_rule(actual, change));
+                }
+            }
             let (kids, rest): (Vec<_>, Vec<_>) = page.changed.into_iter().partition(|c| {
                 matches!(
                     c.class.as_str(),
@@ -430,6 +527,34 @@ impl Engine {
 
 /// Changes asked for at once while following the feed.
 const FEED_PAGE: usize = 2000;
+
+/// What following the feed saw: what `reconcile::follow` reports, and the objects changed at
+/// revisions other than the caller's own (when it named them).
+#[derive(Default)]
+struct Fed {
+    touched: BTreeSet<Uuid>,
+    hosts_changed: bool,
+    foreign: BTreeSet<Uuid>,
+}
+
+/// The chain a changed rule is in (its object says; a deleted one is found in `actual`): a
+/// rule someone else added to a part's chain is no part's, but its chain is.
+fn chain_of_rule(actual: &Actual, change: &midonet_client::Change) -> Option<Uuid> {
+    if change.class != "Rule" {
+        return None;
+    }
+    let named = change
+        .object
+        .as_ref()
+        .and_then(|o| o.get("chainId")?.as_str()?.parse().ok());
+    named.or_else(|| {
+        actual
+            .chains
+            .values()
+            .find(|c| c.rules.iter().any(|r| r.id == change.id))
+            .map(|c| c.chain.id)
+    })
+}
 
 fn in_gni(gni: &Gni, part: &Part) -> bool {
     match part {
@@ -498,6 +623,30 @@ fn same_allocations(
             .interfaces_of(vpc)
             .iter()
             .all(|(_, i)| eniid(old, i.name.as_str()) == eniid(new, i.name.as_str()))
+}
+
+/// Puts `planned` in place of what `subset(actual, ids)` holds: `actual` once a plan of
+/// `planned` against that subset is applied. Objects outside `ids` are untouched, as the plan
+/// did not touch them.
+fn replace(actual: &mut Actual, ids: &HashSet<Uuid>, planned: Actual) {
+    for id in ids {
+        actual.routers.remove(id);
+        actual.bridges.remove(id);
+        actual.ports.remove(id);
+        actual.chains.remove(id);
+        actual.routes.remove(id);
+        actual.ip_addr_groups.remove(id);
+        actual.port_groups.remove(id);
+        actual.dhcp_subnets.remove(id);
+        actual.bgp_peers.remove(id);
+        actual.bgp_networks.remove(id);
+    }
+    actual
+        .dhcp_hosts
+        .retain(|_, h| !ids.contains(&h.dhcp_subnet));
+    actual.ip4_macs.retain(|_, e| !ids.contains(&e.bridge));
+    actual.mac_ports.retain(|_, e| !ids.contains(&e.bridge));
+    actual.absorb(planned);
 }
 
 /// The actual objects with an id in `ids`, and the id-less members of those parents.

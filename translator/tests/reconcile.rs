@@ -10,7 +10,7 @@ use common::Cloud;
 use topology::Router;
 use translator::desired::{translate, Desired};
 use translator::gni::{self, Gni};
-use translator::reconcile::{actual, plan, reconcile, tenant_of, ApplyError, ApplyReport};
+use translator::reconcile::{actual, apply, plan, reconcile, tenant_of, ApplyError, ApplyReport};
 use uuid::Uuid;
 
 const SINGLE_VPC: &str = include_str!("../testdata/gni/single-vpc.xml");
@@ -177,4 +177,65 @@ async fn a_failed_write_applies_the_rest_and_the_next_run_repairs_it() {
     // The squatter goes; the next cycle's fresh diff sends what failed, then nothing.
     cloud.client.delete_router(taken).await.expect("delete");
     cloud.converge(&desired).await;
+}
+
+/// The map keys of `map`, to compare how two `Actual`s key their id-less members.
+fn keys<V>(map: &std::collections::BTreeMap<Uuid, V>) -> Vec<Uuid> {
+    map.keys().copied().collect()
+}
+
+#[tokio::test]
+async fn an_actual_taken_from_the_desired_is_keyed_like_a_read_and_plans_member_changes_alike() {
+    let cloud = Cloud::start().await;
+    let mut gni = parse(TWO_VPCS);
+    let mut desired = cloud.translate(&gni, None);
+    cloud.converge(&desired).await;
+    // Instances own DHCP hosts and ARP/MAC entries; a VPC's go with their bridges.
+    let changes: [(&str, GniChange, bool); 3] = [
+        ("remove an instance", remove_instance, true),
+        ("add an instance", add_instance, true),
+        ("delete a VPC", delete_vpc, false),
+    ];
+    for (what, change, members_change) in changes {
+        let read = actual::read(&cloud.client, tenant_of(&desired))
+            .await
+            .expect("read");
+        let taken = actual::from_desired(desired.clone());
+        assert!(
+            !taken.dhcp_hosts.is_empty()
+                && !taken.ip4_macs.is_empty()
+                && !taken.mac_ports.is_empty(),
+            "{what}: the example has DHCP hosts, ARP and MAC entries"
+        );
+        assert_eq!(keys(&taken.dhcp_hosts), keys(&read.dhcp_hosts), "{what}");
+        assert_eq!(keys(&taken.ip4_macs), keys(&read.ip4_macs), "{what}");
+        assert_eq!(keys(&taken.mac_ports), keys(&read.mac_ports), "{what}");
+        assert!(taken.origins.is_empty(), "{what}: a read has no origins");
+
+        change(&mut gni);
+        let next = cloud.translate(&gni, Some(&desired));
+        let from_taken = plan(&next, &taken);
+        let from_read = plan(&next, &read);
+        assert_eq!(
+            from_taken.to_string(),
+            from_read.to_string(),
+            "{what}: the same operations whichever way the actual was made"
+        );
+        let members = from_taken
+            .to_string()
+            .lines()
+            .filter(|l| {
+                l.contains("dhcp_host") || l.contains("arp_entry") || l.contains("mac_entry")
+            })
+            .count();
+        assert_eq!(
+            members > 0,
+            members_change,
+            "{what}: operations on id-less members:\n{from_taken}"
+        );
+        let report = apply::apply(&cloud.client, &from_taken).await;
+        assert!(report.is_success(), "{what}: {:#?}", report.failed);
+        cloud.assert_holds(&next).await;
+        desired = next;
+    }
 }

@@ -9,6 +9,12 @@
 //! into chunks at operation boundaries, each chunk atomic, applied in order; the answer says
 //! `"transactions": n`, and a failure says in `"applied"` how many operations (all those
 //! before the failing chunk) were written.
+//!
+//! A success also says in `"revisions"` the store revision each chunk committed at, in order,
+//! one per chunk that changed something (a chunk whose writes all equal what is stored
+//! commits nothing and has none). Every object the batch wrote or deleted carries one of them
+//! in the change feed, so a writer that finds only these revisions after its own starting
+//! point (`GET /changes?summary=true`) knows nobody else wrote in between.
 
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{Method, StatusCode};
@@ -149,15 +155,17 @@ async fn batch_apply(
     }
     let mut results: Vec<Written> = Vec::with_capacity(prepared.len());
     let mut transactions = 0;
+    let mut revisions: Vec<i64> = Vec::new();
     while results.len() < prepared.len() {
         let start = results.len();
         let chunk = s
             .store
-            .transact(|tx| run_chunk(tx, &base, &prepared[start..], start))
+            .transact_at(|tx| run_chunk(tx, &base, &prepared[start..], start))
             .await;
         match chunk {
-            Ok(done) => {
+            Ok((done, revision)) => {
                 transactions += 1;
+                revisions.extend(revision);
                 results.extend(done);
             }
             Err(failure) => return Ok(refusal(failure, start)),
@@ -179,7 +187,7 @@ async fn batch_apply(
         .collect();
     Ok(crate::http::reply(
         media,
-        &json!({"results": results, "transactions": transactions}),
+        &json!({"results": results, "transactions": transactions, "revisions": revisions}),
     ))
 }
 

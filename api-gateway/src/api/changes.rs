@@ -7,6 +7,11 @@
 //! loaded, or ahead of it) is 410 Gone: read everything again. Answers hold at most `limit`
 //! changes (default [`DEFAULT_LIMIT`]) unless one revision holds more; `more: true` says to
 //! ask again from the answer's `revision`.
+//!
+//! `summary=true` answers only `{"revision": R, "revisions": [...]}`: the distinct revisions
+//! of the changes after N, ascending, deletions included, no objects and no paging. A writer
+//! that knows which revisions its own writes committed at (`POST /batch` says) learns from one
+//! small answer whether anyone else wrote since N.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -32,6 +37,14 @@ pub fn routes() -> axum::Router<AppState> {
 struct ChangesQuery {
     since: Option<i64>,
     limit: Option<usize>,
+    #[serde(default)]
+    summary: bool,
+}
+
+fn gone(gone: crate::store::Gone) -> ApiError {
+    let mut e = ApiError::new(StatusCode::GONE, gone.to_string());
+    e.violations.clear();
+    e
 }
 
 async fn changes_list(
@@ -42,17 +55,23 @@ async fn changes_list(
 ) -> ApiResult<Response> {
     let media = accept.negotiate(&["Changes"], false)?;
     let Some(since) = q.since else {
+        let revision = s.store.revision();
+        let answer = if q.summary {
+            json!({"revision": revision, "revisions": []})
+        } else {
+            json!({"revision": revision, "changed": [], "more": false})
+        };
+        return Ok(reply(media, &answer));
+    };
+    if q.summary {
+        let (revision, revisions) = s.store.revisions_since(since).map_err(gone)?;
         return Ok(reply(
             media,
-            &json!({"revision": s.store.revision(), "changed": [], "more": false}),
+            &json!({"revision": revision, "revisions": revisions}),
         ));
-    };
+    }
     let limit = q.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
-    let answer = s.store.changes_since(since, limit).map_err(|gone| {
-        let mut e = ApiError::new(StatusCode::GONE, gone.to_string());
-        e.violations.clear();
-        e
-    })?;
+    let answer = s.store.changes_since(since, limit).map_err(gone)?;
     let changed: Vec<Value> = answer
         .changes
         .iter()

@@ -7,9 +7,11 @@
 //! gateway). On a version conflict the touched keys are re-read and the closure runs again; an
 //! error from the closure discards everything it did.
 //!
-//! The mirror also answers "what changed since revision N" ([`Store::changes_since`]): every
-//! entry carries the revision that wrote it, and deletions are remembered as tombstones, the
-//! last [`MAX_TOMBSTONES`] of them; older questions are refused so the caller reads everything.
+//! The mirror also answers "what changed since revision N" ([`Store::changes_since`], and
+//! [`Store::revisions_since`] for only the revisions): every entry carries the revision that
+//! wrote it, and deletions are remembered as tombstones, the last [`MAX_TOMBSTONES`] of them;
+//! older questions are refused so the caller reads everything. Objects and their tombstones
+//! are indexed by revision, so an answer costs about its own size, not the store's.
 
 pub mod backend;
 pub mod embedded;
@@ -79,8 +81,13 @@ struct Mirror {
     /// Revisions at which keys were deleted, so a stale read cannot resurrect them, and so the
     /// change feed can report deletions.
     tombstones: HashMap<String, i64>,
-    /// The same tombstones in revision order, to answer the feed and drop the oldest.
+    /// The same tombstones in revision order, to drop the oldest.
     deletions: BTreeSet<(i64, String)>,
+    /// Every stored object (a model entry, not a state-table entry) and every object
+    /// tombstone, by the revision that wrote or deleted it: the change feed in order, so a
+    /// page starts where it asks instead of scanning and sorting the store. A path is either
+    /// present or buried, never both, so it appears once.
+    objects: BTreeSet<(i64, String)>,
     rev: i64,
     /// The oldest revision the change feed can answer from: the revision the mirror was loaded
     /// at (deletions before it are unknown), raised as old tombstones are dropped.
@@ -88,16 +95,31 @@ struct Mirror {
 }
 
 impl Mirror {
+    /// Whether the change feed can answer from `since`.
+    fn answerable(&self, since: i64) -> Result<(), Gone> {
+        if since < self.horizon || since > self.rev {
+            return Err(Gone {
+                since,
+                horizon: self.horizon,
+                revision: self.rev,
+            });
+        }
+        Ok(())
+    }
+
     fn bury(&mut self, path: String, rev: i64) {
         if let Some(old) = self.tombstones.insert(path.clone(), rev) {
             self.deletions.remove(&(old, path.clone()));
+            self.unindex(old, &path);
         }
+        self.index(rev, &path);
         self.deletions.insert((rev, path));
         while self.deletions.len() > MAX_TOMBSTONES {
             let Some((rev, path)) = self.deletions.pop_first() else {
                 break;
             };
             self.tombstones.remove(&path);
+            self.unindex(rev, &path);
             self.horizon = self.horizon.max(rev);
         }
     }
@@ -105,6 +127,34 @@ impl Mirror {
     fn unbury(&mut self, path: &str) {
         if let Some(rev) = self.tombstones.remove(path) {
             self.deletions.remove(&(rev, path.to_string()));
+            self.unindex(rev, path);
+        }
+    }
+
+    fn index(&mut self, rev: i64, path: &str) {
+        if object_of(path).is_some() {
+            self.objects.insert((rev, path.to_string()));
+        }
+    }
+
+    fn unindex(&mut self, rev: i64, path: &str) {
+        if object_of(path).is_some() {
+            self.objects.remove(&(rev, path.to_string()));
+        }
+    }
+
+    /// Stores `slot` at `path`, keeping the revision index in step with what it replaces.
+    fn put_key(&mut self, path: String, slot: Slot) {
+        let rev = slot.stat.rev;
+        if let Some(old) = self.keys.insert(path.clone(), slot) {
+            self.unindex(old.stat.rev, &path);
+        }
+        self.index(rev, &path);
+    }
+
+    fn remove_key(&mut self, path: &str) {
+        if let Some(old) = self.keys.remove(path) {
+            self.unindex(old.stat.rev, path);
         }
     }
 
@@ -136,7 +186,7 @@ impl Mirror {
         };
         self.rev = self.rev.max(entry.stat.rev);
         self.unbury(&entry.path);
-        self.keys.insert(
+        self.put_key(
             entry.path,
             Slot {
                 value: Arc::new(value),
@@ -147,7 +197,7 @@ impl Mirror {
 
     fn absent(&mut self, path: String, rev: i64) {
         if self.keys.get(&path).is_some_and(|s| s.stat.rev < rev) {
-            self.keys.remove(&path);
+            self.remove_key(&path);
         }
         if !self.keys.contains_key(&path) {
             self.bury(path, rev);
@@ -177,10 +227,10 @@ impl Mirror {
                         .cloned()
                         .unwrap_or_else(|| Arc::new(Value::Null));
                     self.unbury(path);
-                    self.keys.insert(path.clone(), Slot { value, stat: *stat });
+                    self.put_key(path.clone(), Slot { value, stat: *stat });
                 }
                 (KvOp::Delete { path, .. }, _) => {
-                    self.keys.remove(path);
+                    self.remove_key(path);
                     self.bury(path.clone(), receipt.rev);
                 }
                 _ => {}
@@ -368,34 +418,20 @@ impl Store {
     /// never split, so following up from [`Changes::revision`] misses nothing). `Err(Gone)`
     /// when `since` is older than the mirror remembers or newer than it has seen: the caller
     /// must read everything. Changes by other writers are seen when their watch arrives, so a
-    /// feed is as current as this gateway's mirror.
+    /// feed is as current as this gateway's mirror. Costs about the answer's size.
     pub fn changes_since(&self, since: i64, limit: usize) -> Result<Changes, Gone> {
         let mirror = self.read_mirror();
-        if since < mirror.horizon || since > mirror.rev {
-            return Err(Gone {
-                since,
-                horizon: mirror.horizon,
-                revision: mirror.rev,
-            });
-        }
-        let mut found: Vec<Change> = mirror
-            .prefixed(MODELS)
-            .filter(|(_, slot)| slot.stat.rev > since)
-            .filter_map(|(path, slot)| Change::at(path, slot.stat.rev, Some(slot.value.clone())))
-            .chain(
-                mirror
-                    .deletions
-                    .range((since + 1, String::new())..)
-                    .filter_map(|(rev, path)| Change::at(path, *rev, None)),
-            )
-            .collect();
-        found.sort_by_key(|c| (c.rev, c.class.name(), c.id));
+        mirror.answerable(since)?;
+        let limit = limit.max(1);
+        let mut found: Vec<Change> = Vec::new();
         let mut more = false;
-        if found.len() > limit.max(1) {
-            let cut_rev = found[limit.max(1) - 1].rev;
-            let keep = found.partition_point(|c| c.rev <= cut_rev);
-            more = keep < found.len();
-            found.truncate(keep);
+        for (rev, path) in mirror.objects.range((since + 1, String::new())..) {
+            if found.len() >= limit && found.last().is_some_and(|last| last.rev != *rev) {
+                more = true;
+                break;
+            }
+            let value = mirror.keys.get(path).map(|slot| slot.value.clone());
+            found.extend(Change::at(path, *rev, value));
         }
         let revision = match (more, found.last()) {
             (true, Some(last)) => last.rev,
@@ -408,8 +444,37 @@ impl Store {
         })
     }
 
+    /// The distinct revisions, ascending, at which objects were written or deleted after
+    /// `since`, and the revision the answer is current to: what [`Store::changes_since`]
+    /// would report, without the objects. Same `Gone` rules. Costs a lookup per revision, so
+    /// a writer can ask cheaply whether anyone but itself wrote since `since`.
+    pub fn revisions_since(&self, since: i64) -> Result<(i64, Vec<i64>), Gone> {
+        let mirror = self.read_mirror();
+        mirror.answerable(since)?;
+        let mut revisions = Vec::new();
+        let mut from = since;
+        while let Some((rev, _)) = mirror.objects.range((from + 1, String::new())..).next() {
+            revisions.push(*rev);
+            from = *rev;
+        }
+        Ok((mirror.rev, revisions))
+    }
+
     /// Runs `work` as one atomic write; see the module contract.
     pub async fn transact<T, E>(&self, work: impl Fn(&mut Tx<'_>) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<StoreError>,
+    {
+        self.transact_at(work).await.map(|(out, _)| out)
+    }
+
+    /// [`Store::transact`], also answering the store revision the write committed at: every
+    /// object it wrote or deleted carries that revision in the change feed. `None` when it
+    /// changed nothing (only reads, or writes equal to what was stored), so nothing was sent.
+    pub async fn transact_at<T, E>(
+        &self,
+        work: impl Fn(&mut Tx<'_>) -> Result<T, E>,
+    ) -> Result<(T, Option<i64>), E>
     where
         E: From<StoreError>,
     {
@@ -424,7 +489,7 @@ impl Store {
                 (out, plan.ops, plan.values)
             };
             if ops.iter().all(|op| matches!(op, KvOp::Check { .. })) {
-                return Ok(out);
+                return Ok((out, None));
             }
             let size: usize = ops
                 .iter()
@@ -446,7 +511,7 @@ impl Store {
             match result {
                 Ok(receipt) => {
                     self.write_mirror().apply_local(&ops, &values, &receipt);
-                    return Ok(out);
+                    return Ok((out, Some(receipt.rev)));
                 }
                 Err(BackendError::Conflict { path }) => {
                     tracing::debug!(%path, attempt, "write conflict; refreshing and retrying");
@@ -489,14 +554,20 @@ pub struct Change {
 impl Change {
     /// The change of the object at `path` (`zoom/0/models/<Class>/<uuid>`), if it is one.
     fn at(path: &str, rev: i64, value: Option<Arc<Value>>) -> Option<Change> {
-        let (class, id) = path.strip_prefix(MODELS)?.split_once('/')?;
+        let (class, id) = object_of(path)?;
         Some(Change {
-            class: Class::from_name(class)?,
-            id: id.parse().ok()?,
+            class,
+            id,
             rev,
             value,
         })
     }
+}
+
+/// The object stored at `path`, if it is an object's path (`zoom/0/models/<Class>/<uuid>`).
+fn object_of(path: &str) -> Option<(Class, Uuid)> {
+    let (class, id) = path.strip_prefix(MODELS)?.split_once('/')?;
+    Some((Class::from_name(class)?, id.parse().ok()?))
 }
 
 /// An answer of [`Store::changes_since`].

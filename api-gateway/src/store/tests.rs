@@ -270,3 +270,182 @@ fn nothing_is_counted_when_no_notifications_will_come() {
         "an unwatched backend must not accumulate echoes"
     );
 }
+
+/// The revision index rebuilt from scratch: every object present or buried, at its revision.
+fn index_from_scratch(m: &Mirror) -> BTreeSet<(i64, String)> {
+    let present = m.keys.iter().map(|(p, s)| (s.stat.rev, p.clone()));
+    let buried = m.tombstones.iter().map(|(p, r)| (*r, p.clone()));
+    present
+        .chain(buried)
+        .filter(|(_, p)| object_of(p).is_some())
+        .collect()
+}
+
+#[test]
+fn the_revision_index_stays_in_step_through_replace_delete_and_recreate() {
+    let a = format!("{MODELS}Router/{}", Uuid::from_u128(1));
+    let b = format!("{MODELS}Network/{}", Uuid::from_u128(2));
+    let table = format!(
+        "{}10.0.0.2,aa:bb:cc:dd:ee:ff,1",
+        table_dir(Class::Network, Uuid::from_u128(2), "ip4_mac_table")
+    );
+    let mut m = Mirror::default();
+    let present = |path: &str, version, rev| Observed::Present(entry(path, version, rev));
+    let absent = |path: &str, rev| Observed::Absent {
+        path: path.to_string(),
+        rev,
+    };
+    let steps = [
+        present(&a, 0, 10),
+        present(&b, 0, 11),
+        present(&table, 0, 11),
+        // Replaced: the object moves to its new revision.
+        present(&a, 1, 12),
+        // A stale read changes nothing.
+        present(&a, 0, 10),
+        absent(&a, 13),
+        absent(&table, 13),
+        // Deleted again, later (another gateway's late notice): one tombstone, the newer.
+        absent(&a, 14),
+        // Re-created: the tombstone goes.
+        present(&a, 0, 15),
+        absent(&b, 16),
+    ];
+    for (n, step) in steps.into_iter().enumerate() {
+        m.observe(step);
+        assert_eq!(m.objects, index_from_scratch(&m), "after step {n}");
+    }
+    let revs: Vec<i64> = m.objects.iter().map(|(r, _)| *r).collect();
+    assert_eq!(revs, vec![15, 16], "a's re-creation and b's deletion");
+    // The oldest tombstones are dropped from the index with the tombstones themselves.
+    for n in 0..MAX_TOMBSTONES as u128 {
+        m.absent(
+            format!("{MODELS}Port/{}", Uuid::from_u128(100 + n)),
+            17 + n as i64,
+        );
+    }
+    assert_eq!(
+        m.objects,
+        index_from_scratch(&m),
+        "after dropping tombstones"
+    );
+    assert!(m.horizon >= 16, "b's tombstone was dropped: {}", m.horizon);
+}
+
+#[tokio::test]
+async fn the_feed_and_its_summary_show_each_transaction_at_its_revision() {
+    let (_dir, store) = embedded().await;
+    let start = store.revision();
+    let (a, b) = (Uuid::from_u128(1), Uuid::from_u128(2));
+    let write = |f: &'static (dyn Fn(&mut Tx<'_>) + Sync)| {
+        let store = store.clone();
+        async move {
+            store
+                .transact_at(|tx| {
+                    f(tx);
+                    Ok::<_, StoreError>(())
+                })
+                .await
+                .unwrap()
+                .1
+        }
+    };
+    let created = write(&|tx| {
+        tx.put(
+            Class::Router,
+            Uuid::from_u128(1),
+            router(Uuid::from_u128(1)),
+        );
+        tx.put(
+            Class::Router,
+            Uuid::from_u128(2),
+            router(Uuid::from_u128(2)),
+        );
+    })
+    .await
+    .expect("a write has a revision");
+    let renamed = write(&|tx| {
+        let id = Uuid::from_u128(1);
+        tx.put(Class::Router, id, json!({"id": id, "name": "renamed"}));
+    })
+    .await
+    .expect("a revision");
+    let deleted = write(&|tx| tx.remove(Class::Router, Uuid::from_u128(2)))
+        .await
+        .expect("a revision");
+    let unchanged = write(&|tx| {
+        let id = Uuid::from_u128(1);
+        tx.put(Class::Router, id, json!({"id": id, "name": "renamed"}));
+    })
+    .await;
+    assert_eq!(unchanged, None, "a write of what is stored commits nothing");
+    let recreated = write(&|tx| {
+        tx.put(
+            Class::Router,
+            Uuid::from_u128(2),
+            router(Uuid::from_u128(2)),
+        )
+    })
+    .await
+    .expect("a revision");
+    assert!(created < renamed && renamed < deleted && deleted < recreated);
+
+    let (revision, revisions) = store.revisions_since(start).unwrap();
+    assert_eq!(revision, store.revision());
+    assert_eq!(
+        revisions,
+        vec![renamed, recreated],
+        "only the latest write of each object"
+    );
+    let feed = store.changes_since(start, 10).unwrap();
+    let seen: Vec<(Uuid, i64)> = feed.changes.iter().map(|c| (c.id, c.rev)).collect();
+    assert_eq!(seen, vec![(a, renamed), (b, recreated)]);
+    assert_eq!(store.revisions_since(deleted).unwrap().1, vec![recreated]);
+    assert_eq!(
+        store.revisions_since(recreated).unwrap().1,
+        Vec::<i64>::new()
+    );
+    assert!(store.revisions_since(revision + 1).is_err());
+
+    let deleted_again = write(&|tx| tx.remove(Class::Router, Uuid::from_u128(2)))
+        .await
+        .expect("a revision");
+    let page = store.changes_since(recreated, 10).unwrap();
+    assert_eq!(page.changes.len(), 1);
+    assert!(page.changes[0].value.is_none(), "a deletion");
+    assert_eq!(
+        store.revisions_since(recreated).unwrap().1,
+        vec![deleted_again]
+    );
+}
+
+#[tokio::test]
+async fn a_feed_page_ends_at_a_revision_boundary() {
+    let (_dir, store) = embedded().await;
+    let start = store.revision();
+    let mut revs = Vec::new();
+    for batch in 0..3u128 {
+        let rev = store
+            .transact_at(|tx| {
+                for n in 0..3 {
+                    let id = Uuid::from_u128(batch * 10 + n);
+                    tx.put(Class::Router, id, router(id));
+                }
+                Ok::<_, StoreError>(())
+            })
+            .await
+            .unwrap()
+            .1
+            .unwrap();
+        revs.push(rev);
+    }
+    let first = store.changes_since(start, 4).unwrap();
+    assert!(first.more);
+    assert_eq!(first.changes.len(), 6, "the second revision is not split");
+    assert_eq!(first.revision, revs[1]);
+    let second = store.changes_since(first.revision, 4).unwrap();
+    assert!(!second.more);
+    assert_eq!(second.changes.len(), 3);
+    assert!(second.changes.iter().all(|c| c.rev == revs[2]));
+    assert_eq!(second.revision, store.revision());
+}

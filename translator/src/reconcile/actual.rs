@@ -11,9 +11,13 @@
 //! Contract of `read`: one listing per collection, issued in parallel from clones of the client
 //! with at most `READ_CONCURRENCY` requests in flight, so a 1,000-VPC topology reads in
 //! seconds. Id-less members (DHCP hosts, ARP and MAC entries) get ids derived from their
-//! parent and content, only to key the maps; `plan` matches them by content. Origins and
-//! allocations stay empty. Any failed request fails the read: a partial view would make the
-//! plan delete what it did not see.
+//! parent and content (`host_id`, `arp_id`, `mac_id`), only to key the maps; `plan` matches
+//! them by content. Origins and allocations stay empty. Any failed request fails the read: a
+//! partial view would make the plan delete what it did not see.
+//!
+//! `from_desired` is the other way to an `Actual`: what `read` would return once MidoNet holds a
+//! desired topology, for a writer that has just made it so (members keyed as `read` keys them,
+//! so later follows and plans treat the two alike).
 
 use std::net::IpAddr;
 
@@ -25,8 +29,8 @@ use uuid::Uuid;
 use super::Actual;
 use crate::desired::names::{self, METADATA_IP_GROUP, VERSION_GROUP};
 use crate::desired::{
-    Binding, DesiredChain, DesiredDhcpHost, DesiredDhcpSubnet, DesiredIp4Mac, DesiredIpAddrGroup,
-    DesiredMacPort, DesiredPort, DesiredPortGroup,
+    Binding, Desired, DesiredChain, DesiredDhcpHost, DesiredDhcpSubnet, DesiredIp4Mac,
+    DesiredIpAddrGroup, DesiredMacPort, DesiredPort, DesiredPortGroup,
 };
 
 /// Requests in flight at once while reading: enough to hide the round trip, few enough not to
@@ -113,14 +117,13 @@ pub async fn read(client: &MidonetClient, tenant: &str) -> Result<Actual, Client
             }
             Read::ArpOf(bridge, entries) => {
                 for entry in entries {
-                    let id = member_id(bridge, &format!("arp/{}", entry.uri_key()));
+                    let id = arp_id(bridge, &entry);
                     actual.ip4_macs.insert(id, DesiredIp4Mac { bridge, entry });
                 }
             }
             Read::MacOf(bridge, entries) => {
                 for entry in entries {
-                    let key = format!("mac/{}/{}", entry.vlan_id.unwrap_or(0), entry.uri_key());
-                    let id = member_id(bridge, &key);
+                    let id = mac_id(bridge, &entry);
                     actual
                         .mac_ports
                         .insert(id, DesiredMacPort { bridge, entry });
@@ -148,7 +151,7 @@ pub async fn read(client: &MidonetClient, tenant: &str) -> Result<Actual, Client
     for read in run(client, subnets).await? {
         if let Read::DhcpHostsOf(bridge, dhcp_subnet, hosts) = read {
             for host in hosts {
-                let id = member_id(dhcp_subnet, &format!("host/{}", host.mac_addr));
+                let id = host_id(dhcp_subnet, &host);
                 let entry = DesiredDhcpHost {
                     bridge,
                     dhcp_subnet,
@@ -264,6 +267,78 @@ pub(super) fn is_translators(group: &topology::IpAddrGroup) -> bool {
 }
 
 /// A map key for a member without an id of its own.
-pub(super) fn member_id(parent: Uuid, key: &str) -> Uuid {
+fn member_id(parent: Uuid, key: &str) -> Uuid {
     Uuid::new_v5(&parent, key.as_bytes())
+}
+
+/// The map key of a DHCP host of `dhcp_subnet`: its MAC, in MidoNet's form.
+pub fn host_id(dhcp_subnet: Uuid, host: &DhcpHost) -> Uuid {
+    let mac = topology::parse_mac(&host.mac_addr)
+        .map_or_else(|| host.mac_addr.to_ascii_lowercase(), topology::format_mac);
+    member_id(dhcp_subnet, &format!("host/{mac}"))
+}
+
+/// The map key of an ARP entry of `bridge`.
+pub fn arp_id(bridge: Uuid, entry: &Ip4Mac) -> Uuid {
+    member_id(bridge, &format!("arp/{}", entry.uri_key()))
+}
+
+/// The map key of a MAC table entry of `bridge`.
+pub fn mac_id(bridge: Uuid, entry: &MacPort) -> Uuid {
+    member_id(
+        bridge,
+        &format!("mac/{}/{}", entry.vlan_id.unwrap_or(0), entry.uri_key()),
+    )
+}
+
+/// What `read` returns once MidoNet holds `desired`: the same objects, without origins,
+/// allocations or diagnostics, and the id-less members keyed as `read` keys them (`desired`
+/// keys them by their names), so a follow that replaces a parent's members, or a plan that
+/// looks one up, finds them whichever way this `Actual` was made. What the server fills in
+/// itself (a port's tunnel key, an untagged port's VLAN 0) stays as desired; `plan` settles
+/// those against what it reads.
+pub fn from_desired(desired: Desired) -> Actual {
+    let Desired {
+        routers,
+        bridges,
+        ports,
+        chains,
+        routes,
+        ip_addr_groups,
+        port_groups,
+        dhcp_subnets,
+        dhcp_hosts,
+        ip4_macs,
+        mac_ports,
+        bgp_peers,
+        bgp_networks,
+        allocations: _,
+        origins: _,
+        diagnostics: _,
+    } = desired;
+    Actual {
+        routers,
+        bridges,
+        ports,
+        chains,
+        routes,
+        ip_addr_groups,
+        port_groups,
+        dhcp_subnets,
+        dhcp_hosts: dhcp_hosts
+            .into_values()
+            .map(|h| (host_id(h.dhcp_subnet, &h.host), h))
+            .collect(),
+        ip4_macs: ip4_macs
+            .into_values()
+            .map(|e| (arp_id(e.bridge, &e.entry), e))
+            .collect(),
+        mac_ports: mac_ports
+            .into_values()
+            .map(|e| (mac_id(e.bridge, &e.entry), e))
+            .collect(),
+        bgp_peers,
+        bgp_networks,
+        ..Actual::default()
+    }
 }

@@ -14,6 +14,10 @@
 //! gateway), a level goes as batches of `BATCH_SIZE` operations in plan order (which keeps
 //! every lane's order); a batch that is refused is sent again as the plain calls above, which
 //! apply what can be applied and name what cannot. Elsewhere (MidoNet itself) plain calls only.
+//!
+//! The report keeps the store revisions the batches committed at (`ApplyReport::revisions`) and
+//! says whether every write is among them (`ApplyReport::revisions_known`): then any other
+//! revision in the change feed is someone else's write.
 
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
@@ -67,12 +71,30 @@ pub struct ApplyReport {
     /// the operation as the plan prints it.
     pub failed: Vec<(String, ApplyError)>,
     pub elapsed: Duration,
+    /// The store revisions the batches committed at, as the gateway reported them.
+    pub revisions: Vec<i64>,
+    /// Operations sent without a reported revision: plain calls (no batch endpoint, a refused
+    /// batch replayed, what a batch cannot carry) and batches whose answer did not give every
+    /// transaction's revision.
+    pub unrevisioned: usize,
 }
 
 impl ApplyReport {
     pub fn is_success(&self) -> bool {
         self.failed.is_empty()
     }
+
+    /// Whether every operation sent went in a transaction whose revision is in `revisions`.
+    pub fn revisions_known(&self) -> bool {
+        self.unrevisioned == 0
+    }
+}
+
+/// What the batches of an apply committed: the revisions, and how many operations they carried.
+#[derive(Default)]
+struct Committed {
+    revisions: Vec<i64>,
+    operations: usize,
 }
 
 /// Applies `plan`; see the module's contract.
@@ -86,6 +108,7 @@ pub async fn apply_with(client: &MidonetClient, plan: &Plan, concurrency: usize)
     let mut report = ApplyReport::default();
     // Objects whose operation failed or was skipped, with that operation's text.
     let mut failed: Vec<(Uuid, String)> = Vec::new();
+    let mut committed = Committed::default();
     let ops = &plan.operations;
     let mut start = 0;
     while start < ops.len() {
@@ -93,7 +116,7 @@ pub async fn apply_with(client: &MidonetClient, plan: &Plan, concurrency: usize)
         let end = start + ops[start..].iter().take_while(|o| o.level == level).count();
         let level_ops = &ops[start..end];
         let outcomes = if client.supports(BATCH) {
-            run_level_batched(client, level_ops, &failed, concurrency).await
+            run_level_batched(client, level_ops, &failed, concurrency, &mut committed).await
         } else {
             let level_ops: Vec<&Operation> = level_ops.iter().collect();
             run_level(client, &level_ops, &failed, concurrency).await
@@ -116,6 +139,8 @@ pub async fn apply_with(client: &MidonetClient, plan: &Plan, concurrency: usize)
         }
         start = end;
     }
+    report.unrevisioned = report.sent.saturating_sub(committed.operations);
+    report.revisions = committed.revisions;
     report.elapsed = started.elapsed();
     report
 }
@@ -201,11 +226,13 @@ fn blocker(
 
 /// Runs one level's operations as batches; what a refused batch did not apply goes again as
 /// plain calls (`run_level`), so failures are isolated and named exactly as without batches.
+/// Batches that report every transaction's revision are added to `committed`.
 async fn run_level_batched<'a>(
     client: &MidonetClient,
     ops: &'a [Operation],
     failed: &[(Uuid, String)],
     concurrency: usize,
+    committed: &mut Committed,
 ) -> Vec<(&'a Operation, Outcome)> {
     let failed_ids: BTreeSet<Uuid> = failed.iter().map(|(id, _)| *id).collect();
     let mut out = Vec::with_capacity(ops.len());
@@ -228,7 +255,13 @@ async fn run_level_batched<'a>(
             .filter_map(|op| super::batch::operation(&op.change))
             .collect();
         let applied = match client.batch(&operations).await {
-            Ok(_) => chunk.len(),
+            Ok(outcome) => {
+                if outcome.revisions_known() {
+                    committed.revisions.extend(outcome.revisions);
+                    committed.operations += chunk.len();
+                }
+                chunk.len()
+            }
             // What the refused batch did not apply goes again as plain calls below.
             Err(e) => e.applied.min(chunk.len()),
         };

@@ -1,5 +1,7 @@
 //! Keeps an `Actual` current from the server's change feed (`GET /changes`), so a daemon reads
-//! the whole topology once and then only what changed: its own writes and anyone else's.
+//! the whole topology once and then only what changed: anyone else's writes, and its own when
+//! it cannot take them from its plan (the engine does that when the feed's summary shows that
+//! nobody else wrote meanwhile, see `engine`).
 //!
 //! Contract of `follow`: after it, `actual` equals what `actual::read` would return, provided
 //! it did before and `changes` are every change since then. Objects the feed carries whole
@@ -18,7 +20,7 @@ use topology::{
 };
 use uuid::Uuid;
 
-use super::actual::{add_port, is_static, is_translators, member_id, run, Read};
+use super::actual::{add_port, host_id, is_static, is_translators, run, Read};
 use super::Actual;
 use crate::desired::{DesiredChain, DesiredDhcpHost, DesiredIpAddrGroup, DesiredPortGroup};
 
@@ -338,7 +340,7 @@ impl Refetch {
                     .dhcp_hosts
                     .retain(|_, h| h.dhcp_subnet != dhcp_subnet);
                 for host in list {
-                    let id = member_id(dhcp_subnet, &format!("host/{}", host.mac_addr));
+                    let id = host_id(dhcp_subnet, &host);
                     let entry = DesiredDhcpHost {
                         bridge,
                         dhcp_subnet,

@@ -5,7 +5,10 @@
 
 pub mod changes;
 
+use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr};
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
 
 use api_gateway::testing::{LocalGateway, ZkServer};
 use api_gateway::StoreConfig;
@@ -20,7 +23,7 @@ pub struct Cloud {
     pub client: MidonetClient,
     /// The environment naming those hosts, for `translate`.
     pub env: Environment,
-    _gateway: LocalGateway,
+    gateway: LocalGateway,
     _dir: tempfile::TempDir,
     _zookeeper: Option<ZkServer>,
 }
@@ -87,9 +90,127 @@ impl Cloud {
         Cloud {
             client,
             env,
-            _gateway: gateway,
+            gateway,
             _dir: dir,
             _zookeeper: zookeeper,
+        }
+    }
+}
+
+/// Something to do once, at a chosen point of a conversation with the gateway.
+pub type Hook = Box<dyn FnOnce() -> Pin<Box<dyn Future<Output = ()> + Send>> + Send>;
+
+/// Which request a hook runs before: its method and path (with query).
+pub type Picks = fn(&str, &str) -> bool;
+
+/// The hook an `Interposer` holds until it runs.
+type Armed = Arc<Mutex<Option<(Picks, Hook)>>>;
+
+/// A pass-through proxy in front of a cloud's gateway: a client connected through it talks to
+/// the gateway as usual, and an armed hook runs just before the first request it picks is
+/// passed on, so someone else's write lands at an exact point of a cycle.
+pub struct Interposer {
+    /// Connected through the proxy.
+    pub client: MidonetClient,
+    armed: Armed,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+impl Interposer {
+    /// Runs `hook` before passing on the first request whose method and path (with query)
+    /// `picks` accepts.
+    pub fn arm(&self, picks: Picks, hook: Hook) {
+        *self.armed.lock().expect("not poisoned") = Some((picks, hook));
+    }
+
+    /// Whether the armed hook has run.
+    pub fn fired(&self) -> bool {
+        self.armed.lock().expect("not poisoned").is_none()
+    }
+}
+
+impl Cloud {
+    /// A proxy in front of this cloud's gateway; see `Interposer`.
+    pub async fn interpose(&self) -> Interposer {
+        use axum::body::Body;
+        use axum::extract::{Request, State};
+        use axum::response::Response;
+
+        #[derive(Clone)]
+        struct Proxy {
+            upstream: String,
+            http: reqwest::Client,
+            armed: Armed,
+        }
+        async fn pass(State(p): State<Proxy>, request: Request) -> Response {
+            let (parts, body) = request.into_parts();
+            let body = axum::body::to_bytes(body, usize::MAX)
+                .await
+                .expect("a request body");
+            let target = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+            let hook = {
+                let mut armed = p.armed.lock().expect("not poisoned");
+                match armed.as_ref() {
+                    Some((picks, _)) if picks(parts.method.as_str(), target) => {
+                        armed.take().map(|(_, hook)| hook)
+                    }
+                    _ => None,
+                }
+            };
+            if let Some(hook) = hook {
+                hook().await;
+            }
+            // The Host header goes along, so the gateway's links point back at the proxy.
+            let answer = p
+                .http
+                .request(parts.method, format!("{}{target}", p.upstream))
+                .headers(parts.headers)
+                .body(body)
+                .send()
+                .await
+                .expect("the gateway answers");
+            let mut response = Response::builder().status(answer.status());
+            for (name, value) in answer.headers() {
+                if name != "content-length" && name != "transfer-encoding" {
+                    response = response.header(name, value);
+                }
+            }
+            let bytes = answer.bytes().await.expect("an answer body");
+            response.body(Body::from(bytes)).expect("a response")
+        }
+
+        let upstream = self
+            .gateway
+            .url
+            .strip_suffix("/midonet-api")
+            .expect("the API root")
+            .to_string();
+        let armed: Armed = Arc::new(Mutex::new(None));
+        let proxy = Proxy {
+            upstream,
+            http: reqwest::Client::new(),
+            armed: armed.clone(),
+        };
+        let app = axum::Router::new().fallback(pass).with_state(proxy);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a port");
+        let addr = listener.local_addr().expect("an address");
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await;
+        });
+        let client = MidonetClient::connect(&format!("http://{addr}/midonet-api"))
+            .await
+            .expect("connect through the proxy");
+        Interposer {
+            client,
+            armed,
+            _stop: stop,
         }
     }
 }

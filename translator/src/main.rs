@@ -9,9 +9,11 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
-use clap::{Args, Parser, Subcommand};
+use api_gateway::config::layered;
+use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use midonet_client::MidonetClient;
 use tracing_subscriber::EnvFilter;
+use translator::config::TranslatorFile;
 use translator::daemon::{self, read_gni, Options};
 use translator::desired::{Desired, Environment, DEFAULT_TENANT};
 use translator::engine::Engine;
@@ -27,6 +29,14 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
     about = "Translates Eucalyptus' global network view (GNI) into MidoNet topology"
 )]
 struct Cli {
+    /// A TOML file with the options' settings (`gni`, `api`, `data`, `listen`, `tenant`,
+    /// `euca_version`, `register_hosts`, `no_metadata`, `poll`, `clc`); options given here or
+    /// in the environment win over it.
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    /// Check the configuration (file and options), say what is wrong, and exit.
+    #[arg(long, global = true)]
+    check_config: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -116,7 +126,91 @@ struct Target {
     no_metadata: bool,
 }
 
+impl Command {
+    /// Takes the settings not given explicitly (on the command line or in the environment)
+    /// from the configuration file, as far as this command has them.
+    fn layer(&mut self, m: &ArgMatches, file: TranslatorFile) {
+        let gni_file = file.gni.clone().map(toml::Spanned::into_inner);
+        let (gni, target) = match self {
+            Command::Run {
+                gni,
+                target,
+                poll,
+                clc,
+            } => {
+                *poll = layered(m, "poll", *poll, file.poll.clone().map(|p| p.into_inner()));
+                *clc = layered(m, "clc", *clc, file.clc);
+                (&mut gni.gni, target)
+            }
+            Command::Apply { gni, target, .. } | Command::Plan { gni, target } => {
+                (&mut gni.gni, target)
+            }
+            Command::Flush { gni, target, .. } => (gni, target),
+        };
+        *gni = layered(m, "gni", std::mem::take(gni), gni_file);
+        target.layer(m, file);
+    }
+
+    /// The settings in force, for `--check-config`.
+    fn describe(&self) -> String {
+        let (gni, target) = match self {
+            Command::Run { gni, target, .. }
+            | Command::Apply { gni, target, .. }
+            | Command::Plan { gni, target } => (&gni.gni, target),
+            Command::Flush { gni, target, .. } => (gni, target),
+        };
+        let api = match &target.api {
+            Some(url) => format!("API {url}"),
+            None => format!(
+                "in-process gateway on {} over {}",
+                target.listen,
+                target.data.display()
+            ),
+        };
+        let metadata = match self {
+            Command::Run { clc, .. } if !target.no_metadata => format!(", metadata from {clc}"),
+            _ => String::new(),
+        };
+        format!(
+            "GNI {}, {api}, tenant {}{metadata}",
+            gni.display(),
+            target.tenant
+        )
+    }
+}
+
 impl Target {
+    fn layer(&mut self, m: &ArgMatches, file: TranslatorFile) {
+        let inner = |v: Option<toml::Spanned<String>>| v.map(toml::Spanned::into_inner);
+        self.api = layered(
+            m,
+            "api",
+            self.api.take(),
+            file.api.map(|a| Some(a.into_inner())),
+        );
+        self.data = layered(m, "data", std::mem::take(&mut self.data), file.data);
+        self.listen = layered(m, "listen", self.listen, file.listen);
+        self.tenant = layered(
+            m,
+            "tenant",
+            std::mem::take(&mut self.tenant),
+            inner(file.tenant),
+        );
+        self.euca_version = layered(
+            m,
+            "euca_version",
+            std::mem::take(&mut self.euca_version),
+            inner(file.euca_version),
+        );
+        self.register_hosts = layered(
+            m,
+            "register_hosts",
+            self.register_hosts,
+            file.register_hosts,
+        );
+        self.no_metadata = layered(m, "no_metadata", self.no_metadata, file.no_metadata);
+    }
+
     /// A client of the API, starting the in-process gateway when there is none.
     async fn connect(&self) -> anyhow::Result<MidonetClient> {
         let url = match &self.api {
@@ -170,7 +264,29 @@ async fn main() -> anyhow::Result<()> {
         // Colours only for a person at a terminal, not for journald or a log file.
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
-    match Cli::parse().command {
+    // The matches say which options were given explicitly, to layer them over the file.
+    let matches = Cli::command().get_matches();
+    let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    let (_, sub) = matches
+        .subcommand()
+        .context("clap returned no subcommand matches")?;
+    let file = match &cli.config {
+        Some(path) => {
+            let file = api_gateway::config::load::<TranslatorFile>(path)?;
+            translator::config::check(&file)?;
+            file.values
+        }
+        None => TranslatorFile::default(),
+    };
+    cli.command.layer(sub, file);
+    if cli.check_config {
+        let source = cli
+            .config
+            .map_or("options".into(), |p| p.display().to_string());
+        println!("{source}: configuration ok: {}", cli.command.describe());
+        return Ok(());
+    }
+    match cli.command {
         Command::Run {
             gni,
             target,

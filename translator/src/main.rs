@@ -129,8 +129,8 @@ struct Target {
 impl Command {
     /// Takes the settings not given explicitly (on the command line or in the environment)
     /// from the configuration file, as far as this command has them.
-    fn layer(&mut self, m: &ArgMatches, file: TranslatorFile) {
-        let gni_file = file.gni.clone().map(toml::Spanned::into_inner);
+    fn layer(&mut self, m: &ArgMatches, mut file: TranslatorFile) {
+        let gni_file = file.gni.take().map(toml::Spanned::into_inner);
         let (gni, target) = match self {
             Command::Run {
                 gni,
@@ -138,7 +138,7 @@ impl Command {
                 poll,
                 clc,
             } => {
-                *poll = layered(m, "poll", *poll, file.poll.clone().map(|p| p.into_inner()));
+                *poll = layered(m, "poll", *poll, file.poll.take().map(|p| p.into_inner()));
                 *clc = layered(m, "clc", *clc, file.clc);
                 (&mut gni.gni, target)
             }

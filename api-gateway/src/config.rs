@@ -260,10 +260,11 @@ mod tests {
 
     #[test]
     fn a_data_dir_that_is_a_file_is_refused() {
-        let message = error("data_dir = \"/etc/hostname\"");
+        let file = tempfile::NamedTempFile::new().expect("a file");
+        let path = file.path().display();
         assert_eq!(
-            message,
-            "line 1: data_dir: /etc/hostname exists and is not a directory"
+            error(&format!("data_dir = \"{path}\"")),
+            format!("line 1: data_dir: {path} exists and is not a directory")
         );
     }
 

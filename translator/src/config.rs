@@ -2,8 +2,12 @@
 //! options of `run` and of the one-off commands, in TOML, named like the options with `_` for
 //! `-`. Loading, line numbers and layering are the gateway's ([`api_gateway::config`]), so both
 //! binaries report a bad file the same way.
+//!
+//! `register-hosts` reads its hosts from the same file (`tunnel_zone`, `tunnel_zone_type` and
+//! `[[hosts]]` tables), so the Chef cookbook writes one file for the CLC; other commands ignore
+//! those keys, but `--check-config` checks them whichever command it is given.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -12,6 +16,8 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::desired::Environment;
+use crate::hosts::{self, WantedHost};
+use topology::TunnelZoneType;
 
 /// The translator's file. Every key is optional; a missing one keeps the option's value.
 #[derive(Debug, Default, Deserialize)]
@@ -37,6 +43,64 @@ pub struct TranslatorFile {
     pub poll: Option<Spanned<f64>>,
     /// `--clc` (`run`): the CLC's metadata service.
     pub clc: Option<SocketAddr>,
+    /// `--tunnel-zone` (`register-hosts`): the zone the hosts join.
+    pub tunnel_zone: Option<Spanned<String>>,
+    /// `--tunnel-zone-type` (`register-hosts`): `gre` or `vxlan`.
+    pub tunnel_zone_type: Option<Spanned<TunnelZoneType>>,
+    /// `--host` (`register-hosts`): `[[hosts]]` tables.
+    pub hosts: Option<Vec<Spanned<HostEntry>>>,
+}
+
+/// One `[[hosts]]` table: `name`, `address`, and optionally the `interfaces` ports will be
+/// bound to (a gateway host's external device).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HostEntry {
+    pub name: String,
+    pub address: IpAddr,
+    #[serde(default)]
+    pub interfaces: Vec<String>,
+}
+
+impl HostEntry {
+    pub fn wanted(&self) -> WantedHost {
+        WantedHost {
+            name: self.name.clone(),
+            address: self.address,
+            interfaces: self.interfaces.clone(),
+        }
+    }
+}
+
+/// Checks a host's name, and its interfaces' (Linux names: 1 to 15 bytes, no `/` or space).
+pub fn check_host(host: &WantedHost) -> Result<(), String> {
+    if host.name.trim().is_empty() || host.name.contains(char::is_whitespace) {
+        return Err(format!("{:?} is not a host name", host.name));
+    }
+    for interface in &host.interfaces {
+        let bad = interface.is_empty()
+            || interface.len() > 15
+            || interface.contains(|c: char| c == '/' || c.is_whitespace());
+        if bad {
+            return Err(format!(
+                "host {}: {interface:?} is not an interface name (1 to 15 bytes, no '/' or space)",
+                host.name
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Checks a tunnel zone's name and type for `register-hosts` (hosts tunnel in GRE or VXLAN
+/// zones; VTEP zones hold switches).
+pub fn check_zone(name: &str, zone_type: TunnelZoneType) -> Result<(), String> {
+    if name.trim().is_empty() {
+        return Err("is empty".into());
+    }
+    if zone_type == TunnelZoneType::Vtep {
+        return Err("vtep zones hold VTEP switches, not hosts: gre or vxlan".into());
+    }
+    Ok(())
 }
 
 /// Checks what parsing cannot: that the GNI's directory exists (the daemon watches it; the file
@@ -65,6 +129,24 @@ pub fn check(file: &ConfigFile<TranslatorFile>) -> Result<(), ConfigError> {
         Environment::new(version.get_ref())
             .version_address()
             .map_err(|e| file.invalid("euca_version", version.span(), e))?;
+    }
+    if let Some(zone) = &v.tunnel_zone {
+        check_zone(zone.get_ref(), TunnelZoneType::Gre)
+            .map_err(|why| file.invalid("tunnel_zone", zone.span(), why))?;
+    }
+    if let Some(zone_type) = &v.tunnel_zone_type {
+        check_zone("-", *zone_type.get_ref())
+            .map_err(|why| file.invalid("tunnel_zone_type", zone_type.span(), why))?;
+    }
+    if let Some(entries) = &v.hosts {
+        let mut wanted = Vec::new();
+        for (i, entry) in entries.iter().enumerate() {
+            let host = entry.get_ref().wanted();
+            let key = format!("hosts[{i}]");
+            check_host(&host).map_err(|why| file.invalid(&key, entry.span(), why))?;
+            wanted.push(host);
+            hosts::check_unique(&wanted).map_err(|why| file.invalid(&key, entry.span(), why))?;
+        }
     }
     if let Some(poll) = &v.poll {
         let seconds = *poll.get_ref();
@@ -147,6 +229,52 @@ mod tests {
             error("poll = 0"),
             "line 1: poll: 0 is not a positive number of seconds"
         );
+    }
+
+    #[test]
+    fn register_hosts_keys_are_read_and_each_bad_host_is_named_by_index_and_line() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("translator.toml");
+        std::fs::write(
+            &path,
+            "tunnel_zone = \"tz1\"\ntunnel_zone_type = \"vxlan\"\n\n[[hosts]]\n\
+             name = \"b-05\"\naddress = \"10.111.1.5\"\n\n[[hosts]]\nname = \"b-22\"\n\
+             address = \"10.111.1.22\"\ninterfaces = [\"em1.116\"]\n",
+        )
+        .expect("write");
+        let file = load::<TranslatorFile>(&path).expect("parses");
+        check(&file).expect("valid");
+        let hosts: Vec<WantedHost> = file
+            .values
+            .hosts
+            .expect("hosts")
+            .iter()
+            .map(|h| h.get_ref().wanted())
+            .collect();
+        assert_eq!(hosts[1].interfaces, ["em1.116"]);
+        assert_eq!(hosts[0].address, "10.111.1.5".parse::<IpAddr>().unwrap());
+
+        let two = "[[hosts]]\nname = \"b-05\"\naddress = \"10.111.1.5\"\n\n\
+                   [[hosts]]\nname = \"b-06\"\naddress = \"10.111.1.5\"\n";
+        assert_eq!(
+            error(two),
+            "line 5: hosts[1]: hosts b-05 and b-06 both have address 10.111.1.5"
+        );
+        assert_eq!(
+            error("[[hosts]]\nname = \"b-22\"\naddress = \"10.0.0.1\"\ninterfaces = [\"em1/116\"]\n"),
+            "line 1: hosts[0]: host b-22: \"em1/116\" is not an interface name (1 to 15 bytes, no '/' or space)"
+        );
+        assert_eq!(
+            error("tunnel_zone_type = \"vtep\""),
+            "line 1: tunnel_zone_type: vtep zones hold VTEP switches, not hosts: gre or vxlan"
+        );
+        let address = error("[[hosts]]\nname = \"b-05\"\naddress = \"b-05.example\"\n");
+        assert!(
+            address.contains("line 3") && address.contains("invalid IP address"),
+            "{address}"
+        );
+        let unknown = error("[[hosts]]\nname = \"b-05\"\naddress = \"10.0.0.1\"\nip = \"x\"\n");
+        assert!(unknown.contains("unknown field `ip`"), "{unknown}");
     }
 
     #[test]

@@ -1,8 +1,14 @@
 # What the gateway and the translator share: the service account, the configuration directory
-# and the binaries (fetched with their checksums, or expected in bin_dir).
+# and the binaries, from a package, a release tarball, or already in place (install.method).
 include_recipe 'midonet_vpc::_systemd'
 
 attrs = node['midonet_vpc']
+
+unless attrs['cassandras'].empty?
+  Chef::Log.warn("node['midonet_vpc']['cassandras'] (#{attrs['cassandras'].join(', ')}) is " \
+                 'unused: the topology is kept in ZooKeeper, and there is no agent whose state ' \
+                 'Cassandra would hold')
+end
 
 group attrs['group'] do
   system true
@@ -24,30 +30,50 @@ directory attrs['config_dir'] do
   mode '0755'
 end
 
-%w(api-gateway translator midonet-cli).each do |name|
-  path = ::File.join(attrs['bin_dir'], name)
-  if attrs['binaries_url']
-    sha256 = attrs['binaries_sha256'][name]
-    if sha256.to_s.empty?
-      raise "node['midonet_vpc']['binaries_sha256']['#{name}'] is not set: a binary is fetched " \
-            'only with its SHA-256'
+case MidonetVpc::Install.install_method(attrs)
+when 'package'
+  package attrs['install']['package'] do
+    version attrs['install']['version'] unless attrs['install']['version'].nil?
+  end
+when 'tarball'
+  release = MidonetVpc::Install.release(attrs)
+  prefix = attrs['install']['prefix']
+
+  directory prefix do
+    owner 'root'
+    group 'root'
+    mode '0755'
+  end
+
+  # Unpacked beside the release directory and renamed into place, so that directory exists only
+  # complete, and `creates` skips a release that is there.
+  execute "midonet_vpc: unpack #{release['tarball']}" do
+    command MidonetVpc::Install.unpack_command(release, prefix)
+    creates release['dir']
+  end
+
+  # Its owner and mode stay as they are (/usr/local/bin is the distribution's).
+  directory MidonetVpc::Install.bin_dir(attrs) do
+    recursive true
+  end
+
+  # A new release moves the links; each service restarts on its own (MidonetVpc::Install.changed_by).
+  MidonetVpc::Install::BINARIES.each do |name|
+    link MidonetVpc::Install.binary(attrs, name) do
+      to ::File.join(release['dir'], 'bin', name)
     end
-    remote_file path do
-      source "#{attrs['binaries_url'].chomp('/')}/#{name}"
-      checksum sha256
-      owner 'root'
-      group 'root'
-      mode '0755'
+  end
+end
+
+# Checked when the run gets here rather than at compile time, so an image build that copies the
+# binaries earlier in the same run works, and a package or tarball without one fails here.
+MidonetVpc::Install::BINARIES.each do |name|
+  path = MidonetVpc::Install.binary(attrs, name)
+  ruby_block "midonet_vpc: #{path} is installed" do
+    block do
+      raise "#{path} is missing or not executable (node['midonet_vpc']['install']['method'] " \
+            "is #{attrs['install']['method']})"
     end
-  else
-    # Checked when the run gets here rather than at compile time, so an image build that copies
-    # the binaries earlier in the same run still works.
-    ruby_block "midonet_vpc: #{path} is installed" do
-      block do
-        raise "#{path} is missing or not executable: copy it there, or set " \
-              "node['midonet_vpc']['binaries_url'] and ['binaries_sha256']"
-      end
-      not_if { ::File.executable?(path) }
-    end
+    not_if { ::File.executable?(path) }
   end
 end

@@ -4,7 +4,7 @@
 include_recipe 'midonet_vpc::_common'
 
 attrs = node['midonet_vpc']
-gateway = ::File.join(attrs['bin_dir'], 'api-gateway')
+gateway = MidonetVpc::Install.binary(attrs, 'api-gateway')
 
 if attrs['api_gateway']['store'] == 'embedded'
   directory attrs['api_gateway']['data_dir'] do
@@ -36,5 +36,7 @@ template '/etc/systemd/system/api-gateway.service' do
 end
 
 service 'api-gateway' do
+  installed = MidonetVpc::Install.changed_by(attrs, 'api-gateway')
+  subscribes :restart, installed unless installed.nil?
   action [:enable, :start]
 end

@@ -6,7 +6,7 @@ include_recipe 'midonet_vpc::_systemd'
 attrs = node['midonet_vpc']
 conf_dir = attrs['zookeeper']['conf_dir']
 data_dir = attrs['zookeeper']['data_dir']
-my_id = MidonetVpc::Ensemble.my_id(attrs, MidonetVpc::Ensemble.node_names(node))
+my_id = MidonetVpc::Ensemble.my_id(attrs, MidonetVpc::Cluster.node_names(node))
 
 package %w(zookeeper default-jre-headless)
 

@@ -645,9 +645,17 @@ fn the_default_run_list_and_each_example_host_compile_to_idempotent_resources() 
         .iter()
         .any(|id| id.ends_with("eucalyptus-network.json]")));
 
+    let mut rendered = BTreeSet::new();
     for host in hosts() {
         let compiled = cookbook_tools.compile(&RunAs::Example(host.clone()), &json!({}));
         let what = format!("example host {}", host.short);
+        rendered.extend(
+            compiled
+                .resources()
+                .iter()
+                .filter(|r| r["type"] == "template")
+                .map(|r| r["properties"]["source"].as_str().unwrap().to_owned()),
+        );
         assert_idempotent(&what, &compiled);
         assert!(
             compiled.warnings().is_empty(),
@@ -702,6 +710,10 @@ fn the_default_run_list_and_each_example_host_compile_to_idempotent_resources() 
             );
         }
     }
+
+    // Between them the example's hosts render every template.
+    let every: BTreeSet<String> = templates().iter().map(|(t, _)| t.to_string()).collect();
+    assert_eq!(rendered, every);
 
     // The metadata recipe turns the plane on however it meets the translator recipe.
     let alone = cookbook_tools.compile(

@@ -2,6 +2,7 @@
 //! served over a transactional topology store kept in ZooKeeper or in an embedded file.
 
 pub mod api;
+pub mod config;
 pub mod error;
 pub mod http;
 pub mod openapi;
@@ -43,6 +44,17 @@ pub enum StoreConfig {
     Embedded { dir: PathBuf },
     /// A ZooKeeper ensemble (`host:port,...`) under `root` (default `/midonet`).
     ZooKeeper { connect: String, root: String },
+}
+
+impl std::fmt::Display for StoreConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoreConfig::Embedded { dir } => write!(f, "embedded store in {}", dir.display()),
+            StoreConfig::ZooKeeper { connect, root } => {
+                write!(f, "ZooKeeper store at {connect} under {root}")
+            }
+        }
+    }
 }
 
 /// Opens the configured store and loads its mirror.

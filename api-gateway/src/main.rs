@@ -4,8 +4,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use anyhow::Context;
+use api_gateway::config::{self, Backend, ServeFile};
 use api_gateway::StoreConfig;
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 
 // The gateway allocates many small JSON values per request; mimalloc keeps that off the
@@ -23,18 +24,17 @@ struct Cli {
     command: Command,
 }
 
-#[derive(Clone, Copy, ValueEnum)]
-enum Backend {
-    /// A local redb file (single gateway, no ZooKeeper needed).
-    Embedded,
-    /// A ZooKeeper ensemble, shared by any number of gateways.
-    Zookeeper,
-}
-
 #[derive(Subcommand)]
 enum Command {
     /// Serve the API under /midonet-api until interrupted.
     Serve {
+        /// A TOML file with these options' settings (`listen`, `store`, `data_dir`, `zookeeper`
+        /// as a list, `zk_root`); options given here or in the environment win over it.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Check the configuration (file and options), say what is wrong, and exit.
+        #[arg(long)]
+        check_config: bool,
         /// Address to listen on (port 0 picks a free one).
         #[arg(long, default_value = "127.0.0.1:8181", env = "MIDONET_API_LISTEN")]
         listen: SocketAddr,
@@ -85,14 +85,38 @@ async fn main() -> anyhow::Result<()> {
         // Colours only for a person at a terminal, not for journald or a log file.
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
-    match Cli::parse().command {
+    // The matches say which options were given explicitly, to layer them over the file.
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    match cli.command {
         Command::Serve {
+            config: config_path,
+            check_config,
             listen,
             store,
-            data_dir,
+            data_dir: data_dir_cli,
             zookeeper,
-            zk_root,
+            zk_root: zk_root_cli,
         } => {
+            let serve = matches
+                .subcommand_matches("serve")
+                .context("clap returned no matches for serve")?;
+            let file = match &config_path {
+                Some(path) => {
+                    let file = config::load::<ServeFile>(path)?;
+                    file.check()?;
+                    file.values
+                }
+                None => ServeFile::default(),
+            };
+            let listen = config::layered(serve, "listen", listen, file.listen);
+            let store = config::layered(serve, "store", store, file.store);
+            let zookeeper =
+                config::layered(serve, "zookeeper", zookeeper, file.zookeeper_connect());
+            let data_dir = file.data_dir.map(toml::Spanned::into_inner);
+            let data_dir = config::layered(serve, "data_dir", data_dir_cli, data_dir);
+            let zk_root = file.zk_root.map(toml::Spanned::into_inner);
+            let zk_root = config::layered(serve, "zk_root", zk_root_cli, zk_root);
             let config = match store {
                 Backend::Embedded => StoreConfig::Embedded { dir: data_dir },
                 Backend::Zookeeper => StoreConfig::ZooKeeper {
@@ -100,6 +124,11 @@ async fn main() -> anyhow::Result<()> {
                     root: zk_root,
                 },
             };
+            if check_config {
+                let source = config_path.map_or("options".into(), |p| p.display().to_string());
+                println!("{source}: configuration ok: listen {listen}, {config}");
+                return Ok(());
+            }
             let store = api_gateway::open_store(&config).await?;
             api_gateway::serve(
                 store,

@@ -1,10 +1,11 @@
 //! Test support: a throwaway standalone ZooKeeper server, run from the Debian `zookeeper` package
 //! on a free loopback port with its data in a temporary directory, for tests that need the real
-//! thing (sessions, watches, multi semantics) rather than a fake.
+//! thing (sessions, watches, multi semantics) rather than a fake; and the same server run from a
+//! configuration file written elsewhere ([`ZkPeer`]), for members of an ensemble.
 
 use std::fs::{self, File};
-use std::io::Write;
-use std::net::TcpListener;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -17,6 +18,8 @@ const ZOOKEEPER_JAR: &str = "/usr/share/java/zookeeper.jar";
 /// An SLF4J binding, when installed, so the server's log says why it failed.
 const SLF4J_SIMPLE_JAR: &str = "/usr/share/java/slf4j-simple.jar";
 const MAIN_CLASS: &str = "org.apache.zookeeper.server.ZooKeeperServerMain";
+/// The server main that reads `server.N` lines and joins an ensemble.
+const QUORUM_MAIN_CLASS: &str = "org.apache.zookeeper.server.quorum.QuorumPeerMain";
 /// Generous: a cold JVM on a loaded two-core CI machine.
 const START_TIMEOUT: Duration = Duration::from_secs(60);
 const START_ATTEMPTS: usize = 3;
@@ -90,11 +93,7 @@ impl ZkServer {
 
     /// Kills the server at once, as a crash would; its data stays for [`ZkServer::restart`].
     pub fn stop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            // Errors mean it has already exited, which is what we want.
-            let _ = child.kill();
-            let _ = child.wait();
-        }
+        kill(&mut self.child);
     }
 
     /// Starts the server again on the same port with the same data (stopping it first if it
@@ -132,28 +131,16 @@ impl ZkServer {
     }
 
     async fn launch(&mut self) -> anyhow::Result<()> {
-        let log_path = self.log_path();
-        let log = File::options().create(true).append(true).open(&log_path)?;
-        let mut classpath = ZOOKEEPER_JAR.to_string();
-        if Path::new(SLF4J_SIMPLE_JAR).exists() {
-            classpath.push(':');
-            classpath.push_str(SLF4J_SIMPLE_JAR);
-        }
         // Tests keep small trees; benchmarks (durable) hold hundreds of thousands of znodes,
         // which a 256 MB heap spends its time collecting.
         let heap = if self.durable { "-Xmx3g" } else { "-Xmx256m" };
-        let child = Command::new(&self.java)
-            .args([heap, "-XX:+UseSerialGC"])
-            .arg("-Dzookeeper.admin.enableServer=false")
-            .arg("-cp")
-            .arg(&classpath)
-            .arg(MAIN_CLASS)
-            .arg(self.dir.join("zoo.cfg"))
-            .stdin(Stdio::null())
-            .stdout(log.try_clone()?)
-            .stderr(log)
-            .spawn()
-            .with_context(|| format!("running {}", self.java.display()))?;
+        let child = spawn_java(
+            &self.java,
+            heap,
+            MAIN_CLASS,
+            &self.dir.join("zoo.cfg"),
+            &self.log_path(),
+        )?;
         self.child = Some(child);
 
         let deadline = Instant::now() + START_TIMEOUT;
@@ -189,13 +176,112 @@ impl ZkServer {
     }
 
     fn log_tail(&self) -> String {
-        let log = fs::read_to_string(self.log_path()).unwrap_or_default();
-        let lines: Vec<&str> = log.lines().collect();
-        format!(
-            "log tail:\n{}",
-            lines[lines.len().saturating_sub(20)..].join("\n")
-        )
+        log_tail(&self.log_path())
     }
+}
+
+/// Kills and reaps a server process, if there is one.
+fn kill(child: &mut Option<Child>) {
+    if let Some(mut child) = child.take() {
+        // Errors mean it has already exited, which is what we want.
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+}
+
+/// The last lines of a server's log, for an error message.
+fn log_tail(path: &Path) -> String {
+    let log = fs::read_to_string(path).unwrap_or_default();
+    let lines: Vec<&str> = log.lines().collect();
+    format!(
+        "log tail ({}):\n{}",
+        path.display(),
+        lines[lines.len().saturating_sub(20)..].join("\n")
+    )
+}
+
+/// Starts `main_class` on the configuration file `config` with Debian's jars, logging to `log`.
+fn spawn_java(
+    java: &Path,
+    heap: &str,
+    main_class: &str,
+    config: &Path,
+    log: &Path,
+) -> anyhow::Result<Child> {
+    let log = File::options().create(true).append(true).open(log)?;
+    let mut classpath = ZOOKEEPER_JAR.to_string();
+    if Path::new(SLF4J_SIMPLE_JAR).exists() {
+        classpath.push(':');
+        classpath.push_str(SLF4J_SIMPLE_JAR);
+    }
+    Command::new(java)
+        .args([heap, "-XX:+UseSerialGC"])
+        .arg("-Dzookeeper.admin.enableServer=false")
+        .arg("-cp")
+        .arg(&classpath)
+        .arg(main_class)
+        .arg(config)
+        .stdin(Stdio::null())
+        .stdout(log.try_clone()?)
+        .stderr(log)
+        .spawn()
+        .with_context(|| format!("running {}", java.display()))
+}
+
+/// A ZooKeeper server run from a configuration file written elsewhere, such as one member of an
+/// ensemble whose `zoo.cfg` files the Chef cookbook rendered (its `dataDir` must hold `myid`).
+/// Killed on drop; its files are the caller's.
+pub struct ZkPeer {
+    child: Option<Child>,
+    log: PathBuf,
+}
+
+impl ZkPeer {
+    /// Starts the server on `config`, logging to `log`, and returns as soon as it runs: a member
+    /// of an ensemble serves only once a quorum has formed, which [`four_letter_word`]`("srvr")`
+    /// shows. Fails if ZooKeeper (or Java) is not installed.
+    pub fn spawn(config: &Path, log: &Path) -> anyhow::Result<ZkPeer> {
+        let child = spawn_java(&installation()?, "-Xmx256m", QUORUM_MAIN_CLASS, config, log)?;
+        Ok(ZkPeer {
+            child: Some(child),
+            log: log.to_path_buf(),
+        })
+    }
+
+    /// Kills the server at once, as a crash would.
+    pub fn kill(&mut self) {
+        kill(&mut self.child);
+    }
+
+    /// Whether the process still runs (it exits at once on a configuration it cannot use).
+    pub fn is_running(&mut self) -> bool {
+        self.child
+            .as_mut()
+            .is_some_and(|child| matches!(child.try_wait(), Ok(None)))
+    }
+
+    /// The end of its log, for a failing test's message.
+    pub fn log_tail(&self) -> String {
+        log_tail(&self.log)
+    }
+}
+
+impl Drop for ZkPeer {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Sends a four-letter command (`srvr`, `ruok`, `mntr`; the server must whitelist it) to the
+/// server at `addr` and returns its whole answer.
+pub fn four_letter_word(addr: SocketAddr, word: &str) -> std::io::Result<String> {
+    let timeout = Duration::from_secs(5);
+    let mut stream = TcpStream::connect_timeout(&addr, timeout)?;
+    stream.set_read_timeout(Some(timeout))?;
+    stream.write_all(word.as_bytes())?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer)?;
+    Ok(answer)
 }
 
 impl Drop for ZkServer {
@@ -209,11 +295,7 @@ impl Drop for ZkServer {
 /// installed. Under CI (`CI=true`) a missing ZooKeeper fails the test instead, and so does,
 /// anywhere, an installed server that does not start.
 pub async fn zookeeper_or_skip() -> Option<ZkServer> {
-    if let Err(missing) = installation() {
-        if std::env::var("CI").is_ok_and(|ci| ci == "true") {
-            panic!("ZooKeeper is required under CI: apt-get install zookeeper ({missing:#})");
-        }
-        eprintln!("skipping: {missing:#}; apt-get install zookeeper to run this test");
+    if !zookeeper_installed_or_skip() {
         return None;
     }
     match ZkServer::start().await {
@@ -222,8 +304,23 @@ pub async fn zookeeper_or_skip() -> Option<ZkServer> {
     }
 }
 
+/// Whether ZooKeeper and Java are installed; when not, says so and returns `false` so the test
+/// can skip, except under CI (`CI=true`), where it panics.
+pub fn zookeeper_installed_or_skip() -> bool {
+    match installation() {
+        Ok(_) => true,
+        Err(missing) if std::env::var("CI").is_ok_and(|ci| ci == "true") => {
+            panic!("ZooKeeper is required under CI: apt-get install zookeeper ({missing:#})")
+        }
+        Err(missing) => {
+            eprintln!("skipping: {missing:#}; apt-get install zookeeper to run this test");
+            false
+        }
+    }
+}
+
 /// The Java binary to run the server with, if ZooKeeper and Java are installed.
-fn installation() -> anyhow::Result<PathBuf> {
+pub fn installation() -> anyhow::Result<PathBuf> {
     if !Path::new(ZOOKEEPER_JAR).is_file() {
         bail!("ZooKeeper is not installed ({ZOOKEEPER_JAR} is missing)");
     }
@@ -237,7 +334,8 @@ fn installation() -> anyhow::Result<PathBuf> {
         .context("ZooKeeper needs Java, and no `java` is on PATH or in JAVA_HOME")
 }
 
-fn free_port() -> anyhow::Result<u16> {
+/// A loopback port nobody listens on now (another process may take it before the caller does).
+pub fn free_port() -> anyhow::Result<u16> {
     let listener = TcpListener::bind("127.0.0.1:0").context("probing for a free port")?;
     Ok(listener.local_addr()?.port())
 }

@@ -15,7 +15,7 @@
 //! message, with `CI=true` it fails.
 
 use std::fs::File;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -23,28 +23,22 @@ use std::time::{Duration, Instant};
 use api_gateway::testing::LocalGateway;
 use api_gateway::StoreConfig;
 use serde_json::json;
+use system_tests::{binary, in_ci, repo_root};
 
 const RUN_TIMEOUT: Duration = Duration::from_secs(120);
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("tests/ sits in the repository")
-        .to_path_buf()
-}
 
 /// `.venv/bin/midonet-cli`, set up once per test process; `None` skips (outside CI only).
 fn midonet_python_cli() -> Option<PathBuf> {
     static SETUP: OnceLock<Result<PathBuf, String>> = OnceLock::new();
     let setup = SETUP.get_or_init(|| {
-        let script = repo().join("tests/python/setup.sh");
+        let script = repo_root().join("tests/python/setup.sh");
         let out = Command::new("bash")
             .arg(&script)
             .stdin(Stdio::null())
             .output()
             .map_err(|e| format!("cannot run {}: {e}", script.display()))?;
         if out.status.success() {
-            Ok(repo().join(".venv/bin/midonet-cli"))
+            Ok(repo_root().join(".venv/bin/midonet-cli"))
         } else {
             Err(format!(
                 "{} failed ({}): {}",
@@ -56,7 +50,7 @@ fn midonet_python_cli() -> Option<PathBuf> {
     });
     match setup {
         Ok(path) => Some(path.clone()),
-        Err(why) if std::env::var("CI").is_ok_and(|v| v == "true") => {
+        Err(why) if in_ci() => {
             panic!("MidoNet's Python CLI could not be set up, and CI=true: {why}")
         }
         Err(why) => {
@@ -64,26 +58,6 @@ fn midonet_python_cli() -> Option<PathBuf> {
             None
         }
     }
-}
-
-/// Our binary: `$MIDONET_CLI_BIN`, or `target/<profile>/midonet-cli` beside this test.
-fn our_cli() -> PathBuf {
-    if let Some(path) = std::env::var_os("MIDONET_CLI_BIN") {
-        return PathBuf::from(path);
-    }
-    let test = std::env::current_exe().expect("the test's own path");
-    let profile = test
-        .parent()
-        .and_then(Path::parent)
-        .expect("tests run from target/<profile>/deps");
-    let bin = profile.join(format!("midonet-cli{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        bin.is_file(),
-        "{} is missing: run `cargo build -p midonet-client --bin midonet-cli` (or set \
-         MIDONET_CLI_BIN)",
-        bin.display()
-    );
-    bin
 }
 
 /// A gateway served in-process over a fresh embedded store.
@@ -418,7 +392,7 @@ fn our_cli_prints_what_midonets_cli_prints() {
     gateway.register_host(OUR_HOST, &["eth0", "eth1"]);
     let mut t = Both {
         python: Side::new("python", python, &gateway.url),
-        ours: Side::new("ours", our_cli(), &gateway.url),
+        ours: Side::new("ours", binary("midonet-cli"), &gateway.url),
         steps: 0,
     };
     t.name("h", PYTHON_HOST, OUR_HOST);

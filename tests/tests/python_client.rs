@@ -19,22 +19,12 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
+use system_tests::{binary, in_ci, repo_root};
 
 const HOST_ID: &str = "5d2f3a43-7e0c-4a36-9c55-0c8f2a0b9a11";
 const HOST_MAC: &str = "52:54:00:12:34:56";
 const CLI_TIMEOUT: Duration = Duration::from_secs(120);
 const GATEWAY_START_TIMEOUT: Duration = Duration::from_secs(60);
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("tests/ has a parent")
-        .to_path_buf()
-}
-
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true")
-}
 
 /// Runs `tests/python/setup.sh` once per test process. `None` means "skip" (outside CI only).
 fn python_cli() -> Option<PathBuf> {
@@ -69,26 +59,6 @@ fn python_cli() -> Option<PathBuf> {
     .clone()
 }
 
-/// `target/<profile>/api-gateway`, next to this test's `deps/` directory, or `$API_GATEWAY_BIN`.
-fn gateway_binary() -> PathBuf {
-    if let Some(bin) = std::env::var_os("API_GATEWAY_BIN") {
-        return PathBuf::from(bin);
-    }
-    let exe = std::env::current_exe().expect("current_exe");
-    let profile_dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("the test runs from target/<profile>/deps/");
-    let bin = profile_dir.join(format!("api-gateway{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        bin.is_file(),
-        "{} is missing: `cargo test --workspace` builds it, or run `cargo build -p api-gateway` \
-         (or point API_GATEWAY_BIN at a built gateway)",
-        bin.display()
-    );
-    bin
-}
-
 /// A running `api-gateway serve` on a loopback port with an embedded store in a temp dir.
 /// Killed on drop; when the test is failing, the tail of its log is printed.
 struct Gateway {
@@ -102,7 +72,7 @@ impl Gateway {
         let data = dir.join("data");
         fs::create_dir_all(&data).expect("create data dir");
         let log = dir.join("gateway.log");
-        let mut child = Command::new(gateway_binary())
+        let mut child = Command::new(binary("api-gateway"))
             .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
             .arg(&data)
             .stdin(Stdio::null())

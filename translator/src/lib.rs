@@ -2,11 +2,14 @@
 //! driver does (`reference/eucanetd.md`). So far: `gni`, which parses and checks the view,
 //! `desired`, the pure GNI -> MidoNet topology translation, `reconcile`, which reads
 //! MidoNet, diffs it against the desired topology and applies the difference, and `metadata`,
-//! which serves instance metadata through per-VPC namespaces on the CLC host.
+//! which serves instance metadata through per-VPC namespaces on the CLC host; `config` reads the
+//! binary's configuration file, and `hosts` registers MidoNet hosts and their tunnel zone.
 
+pub mod config;
 pub mod daemon;
 pub mod desired;
 pub mod engine;
 pub mod gni;
+pub mod hosts;
 pub mod metadata;
 pub mod reconcile;

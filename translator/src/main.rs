@@ -9,12 +9,16 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
-use clap::{Args, Parser, Subcommand};
+use api_gateway::config::layered;
+use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use midonet_client::MidonetClient;
+use topology::TunnelZoneType;
 use tracing_subscriber::EnvFilter;
+use translator::config::TranslatorFile;
 use translator::daemon::{self, read_gni, Options};
 use translator::desired::{Desired, Environment, DEFAULT_TENANT};
 use translator::engine::Engine;
+use translator::hosts::{self, Registration, WantedHost, DEFAULT_TUNNEL_ZONE};
 use translator::metadata::{MetadataConfig, MetadataPlane};
 use translator::reconcile::{actual, apply, plan};
 
@@ -27,6 +31,15 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
     about = "Translates Eucalyptus' global network view (GNI) into MidoNet topology"
 )]
 struct Cli {
+    /// A TOML file with the options' settings (`gni`, `api`, `data`, `listen`, `tenant`,
+    /// `euca_version`, `register_hosts`, `no_metadata`, `poll`, `clc`, and `register-hosts`'
+    /// `tunnel_zone`, `tunnel_zone_type` and `[[hosts]]`); options given here or in the
+    /// environment win over it.
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    /// Check the configuration (file and options), say what is wrong, and exit.
+    #[arg(long, global = true)]
+    check_config: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -66,6 +79,29 @@ enum Command {
         gni: GniArg,
         #[command(flatten)]
         target: Target,
+    },
+    /// Register hosts with MidoNet and make them members of a tunnel zone (created if missing),
+    /// as MidoNet's agents and the operator would; what is registered already is left as it is.
+    /// The hosts are `--host`s, or the file's `[[hosts]]` tables. Needs our gateway: a real
+    /// MidoNet registers hosts through its agents.
+    RegisterHosts {
+        /// The MidoNet API to register with.
+        #[arg(long, env = "MIDONET_API")]
+        api: Option<String>,
+        /// A host, `NAME=ADDRESS[,INTERFACE...]` (repeatable; replaces the file's hosts). The
+        /// interfaces are those ports will be bound to, such as a gateway's external device.
+        #[arg(long = "host", value_name = "NAME=ADDRESS[,INTERFACE...]", value_parser = parse_host)]
+        hosts: Vec<WantedHost>,
+        /// The tunnel zone every host joins, at its address.
+        #[arg(long, default_value = DEFAULT_TUNNEL_ZONE)]
+        tunnel_zone: String,
+        /// The zone's type if it is created: `gre` or `vxlan`.
+        #[arg(long, default_value = "gre", value_parser = parse_zone_type)]
+        tunnel_zone_type: TunnelZoneType,
+        /// Change nothing: print what would change, and exit with status 1 if anything would
+        /// (0 when everything is registered), as a guard for configuration management.
+        #[arg(long)]
+        check: bool,
     },
     /// Delete everything the translator made but the core (`eucart`, `eucabr`, gateways).
     Flush {
@@ -116,7 +152,135 @@ struct Target {
     no_metadata: bool,
 }
 
+impl Command {
+    /// Takes the settings not given explicitly (on the command line or in the environment)
+    /// from the configuration file, as far as this command has them.
+    fn layer(&mut self, m: &ArgMatches, mut file: TranslatorFile) {
+        if let Command::RegisterHosts {
+            api,
+            hosts,
+            tunnel_zone,
+            tunnel_zone_type,
+            ..
+        } = self
+        {
+            let file_hosts = file
+                .hosts
+                .map(|entries| entries.iter().map(|e| e.get_ref().wanted()).collect());
+            *api = layered(m, "api", api.take(), file.api.map(|a| Some(a.into_inner())));
+            *hosts = layered(m, "hosts", std::mem::take(hosts), file_hosts);
+            *tunnel_zone = layered(
+                m,
+                "tunnel_zone",
+                std::mem::take(tunnel_zone),
+                file.tunnel_zone.map(toml::Spanned::into_inner),
+            );
+            *tunnel_zone_type = layered(
+                m,
+                "tunnel_zone_type",
+                *tunnel_zone_type,
+                file.tunnel_zone_type.map(toml::Spanned::into_inner),
+            );
+            return;
+        }
+        let gni_file = file.gni.take().map(toml::Spanned::into_inner);
+        let (gni, target) = match self {
+            Command::Run {
+                gni,
+                target,
+                poll,
+                clc,
+            } => {
+                *poll = layered(m, "poll", *poll, file.poll.take().map(|p| p.into_inner()));
+                *clc = layered(m, "clc", *clc, file.clc);
+                (&mut gni.gni, target)
+            }
+            Command::Apply { gni, target, .. } | Command::Plan { gni, target } => {
+                (&mut gni.gni, target)
+            }
+            Command::Flush { gni, target, .. } => (gni, target),
+            Command::RegisterHosts { .. } => unreachable!("layered above"),
+        };
+        *gni = layered(m, "gni", std::mem::take(gni), gni_file);
+        target.layer(m, file);
+    }
+
+    /// The settings in force, for `--check-config`.
+    fn describe(&self) -> String {
+        let (gni, target) = match self {
+            Command::Run { gni, target, .. }
+            | Command::Apply { gni, target, .. }
+            | Command::Plan { gni, target } => (&gni.gni, target),
+            Command::Flush { gni, target, .. } => (gni, target),
+            Command::RegisterHosts {
+                api,
+                hosts,
+                tunnel_zone,
+                tunnel_zone_type,
+                ..
+            } => {
+                let names: Vec<&str> = hosts.iter().map(|h| h.name.as_str()).collect();
+                return format!(
+                    "API {}, tunnel zone {tunnel_zone} ({}), {} hosts ({})",
+                    api.as_deref().unwrap_or_default(),
+                    hosts::zone_type_name(*tunnel_zone_type),
+                    hosts.len(),
+                    names.join(", ")
+                );
+            }
+        };
+        let api = match &target.api {
+            Some(url) => format!("API {url}"),
+            None => format!(
+                "in-process gateway on {} over {}",
+                target.listen,
+                target.data.display()
+            ),
+        };
+        let metadata = match self {
+            Command::Run { clc, .. } if !target.no_metadata => format!(", metadata from {clc}"),
+            _ => String::new(),
+        };
+        format!(
+            "GNI {}, {api}, tenant {}{metadata}",
+            gni.display(),
+            target.tenant
+        )
+    }
+}
+
 impl Target {
+    fn layer(&mut self, m: &ArgMatches, file: TranslatorFile) {
+        let inner = |v: Option<toml::Spanned<String>>| v.map(toml::Spanned::into_inner);
+        self.api = layered(
+            m,
+            "api",
+            self.api.take(),
+            file.api.map(|a| Some(a.into_inner())),
+        );
+        self.data = layered(m, "data", std::mem::take(&mut self.data), file.data);
+        self.listen = layered(m, "listen", self.listen, file.listen);
+        self.tenant = layered(
+            m,
+            "tenant",
+            std::mem::take(&mut self.tenant),
+            inner(file.tenant),
+        );
+        self.euca_version = layered(
+            m,
+            "euca_version",
+            std::mem::take(&mut self.euca_version),
+            inner(file.euca_version),
+        );
+        self.register_hosts = layered(
+            m,
+            "register_hosts",
+            self.register_hosts,
+            file.register_hosts,
+        );
+        self.no_metadata = layered(m, "no_metadata", self.no_metadata, file.no_metadata);
+    }
+
     /// A client of the API, starting the in-process gateway when there is none.
     async fn connect(&self) -> anyhow::Result<MidonetClient> {
         let url = match &self.api {
@@ -170,7 +334,34 @@ async fn main() -> anyhow::Result<()> {
         // Colours only for a person at a terminal, not for journald or a log file.
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
-    match Cli::parse().command {
+    // The matches say which options were given explicitly, to layer them over the file.
+    let matches = Cli::command().get_matches();
+    let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    let (_, sub) = matches
+        .subcommand()
+        .context("clap returned no subcommand matches")?;
+    let file = match &cli.config {
+        Some(path) => {
+            let file = api_gateway::config::load::<TranslatorFile>(path)?;
+            translator::config::check(&file)?;
+            file.values
+        }
+        None => TranslatorFile::default(),
+    };
+    cli.command.layer(sub, file);
+    if let Command::RegisterHosts { api: None, .. } = &cli.command {
+        anyhow::bail!(
+            "register-hosts needs the MidoNet API: --api, MIDONET_API or `api` in the file"
+        );
+    }
+    if cli.check_config {
+        let source = cli
+            .config
+            .map_or("options".into(), |p| p.display().to_string());
+        println!("{source}: configuration ok: {}", cli.command.describe());
+        return Ok(());
+    }
+    match cli.command {
         Command::Run {
             gni,
             target,
@@ -232,6 +423,53 @@ async fn main() -> anyhow::Result<()> {
             println!("plan: {c} to create, {u} to update, {d} to delete");
             Ok(())
         }
+        Command::RegisterHosts {
+            api,
+            hosts: wanted,
+            tunnel_zone,
+            tunnel_zone_type,
+            check,
+        } => {
+            let api = api.context("checked above")?;
+            let client = MidonetClient::connect(&api)
+                .await
+                .with_context(|| format!("cannot reach the MidoNet API at {api}"))?;
+            let wanted = Registration {
+                tunnel_zone,
+                zone_type: tunnel_zone_type,
+                hosts: wanted,
+            };
+            let changes = if check {
+                let existing = hosts::read(&client, &wanted.tunnel_zone)
+                    .await
+                    .context("reading hosts and tunnel zones")?;
+                let changes = hosts::plan(&wanted, &existing)?;
+                for change in &changes {
+                    println!("would {change}");
+                }
+                changes
+            } else {
+                let changes = hosts::register(&client, &wanted).await?;
+                for change in &changes {
+                    println!("{change}");
+                }
+                changes
+            };
+            let outcome = match (changes.len(), check) {
+                (0, _) => "nothing to change".to_owned(),
+                (n, true) => format!("{n} changes needed"),
+                (n, false) => format!("{n} changes made"),
+            };
+            println!(
+                "register-hosts: {} hosts in tunnel zone {}: {outcome}",
+                wanted.hosts.len(),
+                wanted.tunnel_zone
+            );
+            if check && !changes.is_empty() {
+                std::process::exit(1);
+            }
+            Ok(())
+        }
         Command::Flush { all, gni, target } => {
             let client = target.connect().await?;
             let env = target.environment();
@@ -241,7 +479,7 @@ async fn main() -> anyhow::Result<()> {
             } else {
                 let view = read_gni(&gni).await?;
                 let mut env = env.clone();
-                env.hosts = hosts(&client).await?;
+                env.hosts = registered_hosts(&client).await?;
                 let index = translator::desired::Index::new(&view);
                 let allocations = translator::desired::allocate(&view, &env)?;
                 translator::desired::translate_part(
@@ -273,7 +511,9 @@ async fn main() -> anyhow::Result<()> {
     }
 }
 
-async fn hosts(client: &MidonetClient) -> anyhow::Result<Vec<translator::desired::RegisteredHost>> {
+async fn registered_hosts(
+    client: &MidonetClient,
+) -> anyhow::Result<Vec<translator::desired::RegisteredHost>> {
     Ok(client
         .hosts()
         .await?
@@ -286,69 +526,86 @@ async fn hosts(client: &MidonetClient) -> anyhow::Result<Vec<translator::desired
         .collect())
 }
 
-/// Registers a host for each node, gateway and the CLC that no host has the address of.
-async fn register_hosts(client: &MidonetClient, gni: &translator::gni::Gni) -> anyhow::Result<()> {
-    let known: Vec<std::net::IpAddr> = hosts(client)
-        .await?
-        .into_iter()
-        .flat_map(|h| h.addresses)
-        .collect();
-    let mut wanted: Vec<(String, std::net::Ipv4Addr)> = gni
-        .config
-        .clusters
-        .values()
-        .flat_map(|c| c.nodes.keys().map(|n| (format!("node-{n}"), *n)))
-        .collect();
-    wanted.extend(
-        gni.config
-            .gateways
-            .iter()
-            .map(|g| (format!("gateway-{}", g.host_ip), g.host_ip)),
-    );
-    wanted.push((format!("clc-{}", gni.config.clc_ip), gni.config.clc_ip));
-    let zone = match client.tunnel_zones().await?.into_iter().next() {
-        Some(zone) => zone,
-        None => {
-            let zone = topology::TunnelZone {
-                id: uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_DNS, b"mido-tz"),
-                name: Some("mido-tz".into()),
-                zone_type: topology::TunnelZoneType::Gre,
-            };
-            client
-                .create_tunnel_zone(&zone)
-                .await
-                .context("creating tunnel zone mido-tz")?
+/// The GNI's nodes, gateways (with their external devices) and CLC as hosts of `mido-tz`, one
+/// per address (a lab's CLC may be a node too): what their agents would register.
+fn gni_registration(gni: &translator::gni::Gni) -> Registration {
+    let mut wanted: Vec<WantedHost> = Vec::new();
+    let mut add = |name: String, address: std::net::Ipv4Addr, interface: Option<&str>| {
+        let address = std::net::IpAddr::V4(address);
+        let host = match wanted.iter_mut().find(|h| h.address == address) {
+            Some(host) => host,
+            None => {
+                wanted.push(WantedHost {
+                    name,
+                    address,
+                    interfaces: Vec::new(),
+                });
+                wanted.last_mut().expect("just pushed")
+            }
+        };
+        if let Some(interface) = interface {
+            if !host.interfaces.iter().any(|i| i == interface) {
+                host.interfaces.push(interface.to_owned());
+            }
         }
     };
-    for (name, address) in wanted {
-        if known.contains(&std::net::IpAddr::V4(address)) {
-            continue;
+    for cluster in gni.config.clusters.values() {
+        for node in cluster.nodes.keys() {
+            add(format!("node-{node}"), *node, None);
         }
-        let host = topology::Host {
-            id: uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_DNS, name.as_bytes()),
-            name: Some(name.clone()),
-            addresses: vec![address.to_string()],
-            alive: true,
-            flooding_proxy_weight: 1,
-            container_weight: 1,
-            container_limit: -1,
-            enforce_container_limit: false,
-            host_interfaces: Vec::new(),
-        };
-        match client.register_host(&host).await {
-            Ok(_) => eprintln!(
-                "registered host {name} ({address}) in tunnel zone {:?}",
-                zone.name
-            ),
-            Err(e) if e.is_conflict() => {}
-            Err(e) => return Err(e).context(format!("registering host {name}")),
-        }
-        client
-            .add_tunnel_zone_member(zone.id, host.id, std::net::IpAddr::V4(address))
-            .await
-            .with_context(|| format!("adding host {name} to the tunnel zone"))?;
+    }
+    for gateway in &gni.config.gateways {
+        add(
+            format!("gateway-{}", gateway.host_ip),
+            gateway.host_ip,
+            Some(&gateway.external_device),
+        );
+    }
+    add(
+        format!("clc-{}", gni.config.clc_ip),
+        gni.config.clc_ip,
+        None,
+    );
+    Registration {
+        tunnel_zone: DEFAULT_TUNNEL_ZONE.to_owned(),
+        zone_type: TunnelZoneType::Gre,
+        hosts: wanted,
+    }
+}
+
+/// `--register-hosts`: registers the GNI's hosts (see [`gni_registration`]) that are missing.
+async fn register_hosts(client: &MidonetClient, gni: &translator::gni::Gni) -> anyhow::Result<()> {
+    for change in hosts::register(client, &gni_registration(gni)).await? {
+        eprintln!("{change}");
     }
     Ok(())
+}
+
+/// `--host NAME=ADDRESS[,INTERFACE...]`.
+fn parse_host(text: &str) -> Result<WantedHost, String> {
+    let (name, rest) = text
+        .split_once('=')
+        .ok_or_else(|| format!("{text:?} is not NAME=ADDRESS[,INTERFACE...]"))?;
+    let mut parts = rest.split(',');
+    let address = parts.next().unwrap_or_default();
+    let host = WantedHost {
+        name: name.to_owned(),
+        address: address
+            .parse()
+            .map_err(|_| format!("{text:?}: {address:?} is not an IP address"))?,
+        interfaces: parts.map(str::to_owned).collect(),
+    };
+    translator::config::check_host(&host)?;
+    Ok(host)
+}
+
+/// `--tunnel-zone-type gre|vxlan`.
+fn parse_zone_type(text: &str) -> Result<TunnelZoneType, String> {
+    match text {
+        "gre" => Ok(TunnelZoneType::Gre),
+        "vxlan" => Ok(TunnelZoneType::Vxlan),
+        _ => Err(format!("{text:?}: hosts tunnel in gre or vxlan zones")),
+    }
 }
 
 /// The one-screen summary of what the translator made.

@@ -808,16 +808,25 @@ struct Paths {
     marker: String,
 }
 
+/// Checks that `root` can hold the store: an absolute znode path without empty segments (a
+/// trailing `/` is allowed). Shared with the configuration file's check.
+pub fn check_root(root: &str) -> Result<(), String> {
+    let trimmed = root.trim_end_matches('/');
+    let valid = root.starts_with('/')
+        && (trimmed.is_empty() || trimmed[1..].split('/').all(|s| !s.is_empty()));
+    if valid {
+        Ok(())
+    } else {
+        Err(format!(
+            "invalid ZooKeeper root {root:?}: must be an absolute path"
+        ))
+    }
+}
+
 impl Paths {
     fn new(root: &str) -> Result<Self, BackendError> {
+        check_root(root).map_err(BackendError::Failed)?;
         let trimmed = root.trim_end_matches('/');
-        let valid = root.starts_with('/')
-            && (trimmed.is_empty() || trimmed[1..].split('/').all(|s| !s.is_empty()));
-        if !valid {
-            return Err(BackendError::Failed(format!(
-                "invalid ZooKeeper root {root:?}: must be an absolute path"
-            )));
-        }
         Ok(Paths {
             root: trimmed.to_string(),
             zoom: format!("{trimmed}/zoom/0"),

@@ -28,9 +28,7 @@ pub(super) fn transit_port_key() -> String {
 
 pub(super) fn build(b: &mut Build) -> Result<(), TranslateError> {
     let owner = CONFIGURATION;
-    let version: Ipv4Addr = b.env.version.parse().map_err(|_| TranslateError::Version {
-        version: b.env.version.clone(),
-    })?;
+    let version = b.env.version_address()?;
     b.ip_addr_group(VERSION_GROUP, owner, [IpAddr::V4(version)])?;
 
     let eucart = b.router(CORE_ROUTER, owner)?;

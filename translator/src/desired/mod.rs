@@ -80,6 +80,13 @@ impl Environment {
         }
     }
 
+    /// The version as the address stored in `euca_version`; refused unless a dotted quad.
+    pub fn version_address(&self) -> Result<Ipv4Addr, TranslateError> {
+        self.version.parse().map_err(|_| TranslateError::Version {
+            version: self.version.clone(),
+        })
+    }
+
     /// The host that has `address` among its addresses; the lowest id if several do.
     fn host_with(&self, address: Ipv4Addr) -> Option<&RegisteredHost> {
         self.hosts

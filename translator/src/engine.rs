@@ -357,19 +357,7 @@ impl Engine {
         };
         let mut stale: BTreeSet<Part> = BTreeSet::new();
         let mut moved: BTreeSet<&str> = BTreeSet::new();
-        let changed = gni
-            .instances
-            .iter()
-            .filter(|(id, now)| old.instances.get(*id) != Some(*now))
-            .flat_map(|(id, now)| [Some(now), old.instances.get(id)])
-            .chain(
-                old.instances
-                    .iter()
-                    .filter(|(id, _)| !gni.instances.contains_key(*id))
-                    .map(|(_, was)| Some(was)),
-            )
-            .flatten();
-        for instance in changed {
+        for instance in differing(&old.instances, &gni.instances) {
             for group in &instance.security_groups {
                 stale.insert(Part::SecurityGroup(group.clone()));
             }
@@ -604,23 +592,56 @@ fn in_gni(gni: &Gni, part: &Part) -> bool {
     }
 }
 
+/// The values of `old` and `new` that differ, both sides: changed ones twice (as they were and
+/// are), added and removed ones once. One walk over both maps in key order, as they are sorted.
+fn differing<'a, K: Ord, V: PartialEq>(
+    old: &'a BTreeMap<K, V>,
+    new: &'a BTreeMap<K, V>,
+) -> Vec<&'a V> {
+    let mut out = Vec::new();
+    let (mut a, mut b) = (old.iter().peekable(), new.iter().peekable());
+    loop {
+        match (a.peek(), b.peek()) {
+            (None, None) => return out,
+            (Some((ka, va)), Some((kb, vb))) if ka == kb => {
+                if va != vb {
+                    out.extend([*va, *vb]);
+                }
+                a.next();
+                b.next();
+            }
+            (Some((ka, va)), Some((kb, _))) if ka < kb => {
+                out.push(*va);
+                a.next();
+            }
+            (Some((_, va)), None) => {
+                out.push(*va);
+                a.next();
+            }
+            (_, Some((_, vb))) => {
+                out.push(*vb);
+                b.next();
+            }
+        }
+    }
+}
+
 /// The VPC's DHCP option set and internet gateways, which live outside the `vpc` element.
-fn same_vpc_extras(old: &Gni, new: &Gni, id: &crate::gni::VpcId) -> bool {
+fn same_vpc_extras<'g>(old: &'g Gni, new: &'g Gni, id: &crate::gni::VpcId) -> bool {
     let (Some(a), Some(b)) = (old.vpcs.get(id), new.vpcs.get(id)) else {
         return false;
     };
-    let sets = |g: &Gni, v: &crate::gni::Vpc| {
+    let set = |g: &'g Gni, v: &crate::gni::Vpc| {
         v.dhcp_option_set
             .as_ref()
-            .map(|s| g.dhcp_option_sets.get(s).cloned())
+            .map(|s| g.dhcp_option_sets.get(s))
     };
-    let igws = |g: &Gni, v: &crate::gni::Vpc| {
-        v.internet_gateways
+    set(old, a) == set(new, b)
+        && a.internet_gateways.len() == b.internet_gateways.len()
+        && a.internet_gateways
             .iter()
-            .map(|i| g.internet_gateways.get(i).cloned())
-            .collect::<Vec<_>>()
-    };
-    sets(old, a) == sets(new, b) && igws(old, a) == igws(new, b)
+            .zip(&b.internet_gateways)
+            .all(|(x, y)| old.internet_gateways.get(x) == new.internet_gateways.get(y))
 }
 
 /// Puts `planned` in place of what `subset(actual, ids)` holds: `actual` once a plan of
@@ -702,4 +723,19 @@ fn subset(actual: &Actual, ids: &HashSet<Uuid>) -> Actual {
         .map(|(k, v)| (*k, v.clone()))
         .collect();
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn differing_lists_changed_values_both_ways_and_added_and_removed_once() {
+        let old = BTreeMap::from([(1, "a"), (2, "b"), (4, "d"), (6, "f")]);
+        let new = BTreeMap::from([(0, "z"), (2, "b"), (4, "D"), (5, "e")]);
+        let mut got = differing(&old, &new);
+        got.sort();
+        assert_eq!(got, vec![&"D", &"a", &"d", &"e", &"f", &"z"]);
+        assert!(differing(&old, &old).is_empty());
+    }
 }

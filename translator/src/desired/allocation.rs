@@ -56,14 +56,14 @@ pub(super) fn allocate(
     constants: &Constants,
 ) -> Result<Allocations, TranslateError> {
     let reserved = reserved_rtids(constants);
-    let mut rtid_owners: Vec<String> = gni.vpcs.keys().map(|v| v.to_string()).collect();
+    let mut rtid_owners: Vec<String> = gni.vpcs.keys().map(|v| v.as_str().to_owned()).collect();
     rtid_owners.extend(
         gni.vpcs
             .values()
-            .flat_map(|v| v.nat_gateways.keys().map(|n| n.to_string())),
+            .flat_map(|v| v.nat_gateways.keys().map(|n| n.as_str().to_owned())),
     );
     let rtids = assign(
-        &rtid_owners,
+        rtid_owners,
         &previous.rtids,
         FIRST_RTID..=constants.max_rtid,
         |id| reserved.as_ref().is_some_and(|r| r.contains(&id)),
@@ -72,9 +72,12 @@ pub(super) fn allocate(
         owner,
         max: constants.max_rtid,
     })?;
-    let interfaces: Vec<String> = gni.interfaces().map(|(_, i)| i.name.to_string()).collect();
+    let interfaces: Vec<String> = gni
+        .interfaces()
+        .map(|(_, i)| i.name.as_str().to_owned())
+        .collect();
     let eniids = assign(
-        &interfaces,
+        interfaces,
         &previous.eniids,
         FIRST_ENIID..=constants.max_eniid,
         |_| false,
@@ -99,34 +102,39 @@ fn reserved_rtids(constants: &Constants) -> Option<RangeInclusive<u32>> {
 /// Gives every owner an id in `range`: its previous one when valid and not claimed by an
 /// earlier owner, else the lowest free one. Fails with the first owner left without an id.
 fn assign(
-    owners: &[String],
+    owners: Vec<String>,
     previous: &BTreeMap<String, u32>,
     range: RangeInclusive<u32>,
     reserved: impl Fn(u32) -> bool,
 ) -> Result<BTreeMap<String, u32>, String> {
     let mut taken = BTreeSet::new();
+    let kept: Vec<Option<u32>> = owners
+        .iter()
+        .map(|owner| {
+            previous
+                .get(owner)
+                .copied()
+                .filter(|&id| range.contains(&id) && !reserved(id) && taken.insert(id))
+        })
+        .collect();
     let mut out = BTreeMap::new();
-    for owner in owners {
-        if let Some(&id) = previous.get(owner) {
-            if range.contains(&id) && !reserved(id) && taken.insert(id) {
-                out.insert(owner.clone(), id);
-            }
-        }
-    }
     // Ids only grow as new owners take them, so one cursor walks the range once.
     let mut cursor = *range.start();
-    for owner in owners {
-        if out.contains_key(owner) {
-            continue;
-        }
-        while cursor <= *range.end() && (taken.contains(&cursor) || reserved(cursor)) {
-            cursor += 1;
-        }
-        if cursor > *range.end() {
-            return Err(owner.clone());
-        }
-        taken.insert(cursor);
-        out.insert(owner.clone(), cursor);
+    for (owner, kept) in owners.into_iter().zip(kept) {
+        let id = match kept {
+            Some(id) => id,
+            None => {
+                while cursor <= *range.end() && (taken.contains(&cursor) || reserved(cursor)) {
+                    cursor += 1;
+                }
+                if cursor > *range.end() {
+                    return Err(owner);
+                }
+                taken.insert(cursor);
+                cursor
+            }
+        };
+        out.insert(owner, id);
     }
     Ok(out)
 }
@@ -159,7 +167,7 @@ mod tests {
     fn new_owners_take_the_lowest_free_ids_and_old_ones_keep_theirs() {
         let previous = BTreeMap::from([("vpc-b".to_owned(), 2), ("vpc-c".to_owned(), 5)]);
         let got = assign(
-            &owners(&["vpc-a", "vpc-b", "vpc-c", "vpc-d"]),
+            owners(&["vpc-a", "vpc-b", "vpc-c", "vpc-d"]),
             &previous,
             2..=10,
             |_| false,
@@ -180,7 +188,7 @@ mod tests {
             ("vpc-d".to_owned(), 4),
         ]);
         let got = assign(
-            &owners(&["vpc-a", "vpc-b", "vpc-c", "vpc-d"]),
+            owners(&["vpc-a", "vpc-b", "vpc-c", "vpc-d"]),
             &previous,
             2..=10,
             |id| id == 4,
@@ -197,12 +205,12 @@ mod tests {
         let reserved = reserved_rtids(&Constants::default()).expect("the windows overlap");
         assert_eq!(reserved, 10744..=10751);
         let previous = BTreeMap::new();
-        let got = assign(&owners(&["a", "b"]), &previous, 10743..=10752, |id| {
+        let got = assign(owners(&["a", "b"]), &previous, 10743..=10752, |id| {
             reserved.contains(&id)
         })
         .expect("two free ids");
         assert_eq!((got["a"], got["b"]), (10743, 10752));
-        let full = assign(&owners(&["a", "b", "c"]), &previous, 2..=3, |_| false);
+        let full = assign(owners(&["a", "b", "c"]), &previous, 2..=3, |_| false);
         assert_eq!(full, Err("c".to_owned()));
     }
 }

@@ -163,7 +163,7 @@ impl Engine {
         let stale = self.stale_parts(&gni, &env, hosts_changed);
         let mut fresh = BTreeMap::new();
         if !stale.is_empty() {
-            let index = Index::new(&gni);
+            let index = Index::for_parts(&gni, &stale);
             for part in &stale {
                 let made = desired::translate_part(&gni, &env, &allocations, &index, part)?;
                 fresh.insert(part.clone(), made);

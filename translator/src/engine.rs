@@ -39,7 +39,7 @@ use crate::desired::{
     self, allocation_from_names, Allocations, Desired, Environment, Index, Part, RegisteredHost,
     TranslateError,
 };
-use crate::gni::Gni;
+use crate::gni::{differing, Gni};
 use crate::reconcile::{self, actual, apply, plan, Actual, ApplyReport, Plan};
 
 /// Why a cycle did nothing.
@@ -158,7 +158,12 @@ impl Engine {
 
         let started = Instant::now();
         let mut env = self.env.clone();
-        let allocations = desired::allocate(&gni, &env)?;
+        // The last cycle's allocations are `allocate`'s for the last GNI: only what differs
+        // needs ids given or freed.
+        let allocations = match &self.gni {
+            Some(old) => desired::reallocate(old, &gni, &env)?,
+            None => desired::allocate(&gni, &env)?,
+        };
         env.allocations = allocations.clone();
         let stale = self.stale_parts(&gni, &env, hosts_changed);
         let mut fresh = BTreeMap::new();
@@ -592,40 +597,6 @@ fn in_gni(gni: &Gni, part: &Part) -> bool {
     }
 }
 
-/// The values of `old` and `new` that differ, both sides: changed ones twice (as they were and
-/// are), added and removed ones once. One walk over both maps in key order, as they are sorted.
-fn differing<'a, K: Ord, V: PartialEq>(
-    old: &'a BTreeMap<K, V>,
-    new: &'a BTreeMap<K, V>,
-) -> Vec<&'a V> {
-    let mut out = Vec::new();
-    let (mut a, mut b) = (old.iter().peekable(), new.iter().peekable());
-    loop {
-        match (a.peek(), b.peek()) {
-            (None, None) => return out,
-            (Some((ka, va)), Some((kb, vb))) if ka == kb => {
-                if va != vb {
-                    out.extend([*va, *vb]);
-                }
-                a.next();
-                b.next();
-            }
-            (Some((ka, va)), Some((kb, _))) if ka < kb => {
-                out.push(*va);
-                a.next();
-            }
-            (Some((_, va)), None) => {
-                out.push(*va);
-                a.next();
-            }
-            (_, Some((_, vb))) => {
-                out.push(*vb);
-                b.next();
-            }
-        }
-    }
-}
-
 /// The VPC's DHCP option set and internet gateways, which live outside the `vpc` element.
 fn same_vpc_extras<'g>(old: &'g Gni, new: &'g Gni, id: &crate::gni::VpcId) -> bool {
     let (Some(a), Some(b)) = (old.vpcs.get(id), new.vpcs.get(id)) else {
@@ -723,19 +694,4 @@ fn subset(actual: &Actual, ids: &HashSet<Uuid>) -> Actual {
         .map(|(k, v)| (*k, v.clone()))
         .collect();
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn differing_lists_changed_values_both_ways_and_added_and_removed_once() {
-        let old = BTreeMap::from([(1, "a"), (2, "b"), (4, "d"), (6, "f")]);
-        let new = BTreeMap::from([(0, "z"), (2, "b"), (4, "D"), (5, "e")]);
-        let mut got = differing(&old, &new);
-        got.sort();
-        assert_eq!(got, vec![&"D", &"a", &"d", &"e", &"f", &"z"]);
-        assert!(differing(&old, &old).is_empty());
-    }
 }

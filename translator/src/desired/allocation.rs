@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::ops::RangeInclusive;
 
 use super::{Constants, TranslateError};
-use crate::gni::Gni;
+use crate::gni::{differing, Gni, Instance, Shared, Vpc};
 
 /// The first router id of a VPC or NAT gateway; 1 is `eucart`'s transit address.
 pub const FIRST_RTID: u32 = 2;
@@ -87,6 +87,123 @@ pub(super) fn allocate(
         max: constants.max_eniid,
     })?;
     Ok(Allocations { rtids, eniids })
+}
+
+/// `allocate(new, previous, constants)` where `previous` is what `allocate` gave `old` under
+/// the same constants, found from what differs between the two GNIs instead of from every
+/// owner: owners that stay keep their ids in both, those gone free theirs, and those that came
+/// take the lowest free ids in the order `allocate` visits owners. A one-instance change of a
+/// 10,000-instance GNI costs its own interfaces, not 10,000 names.
+pub(super) fn reallocate(
+    old: &Gni,
+    new: &Gni,
+    previous: &Allocations,
+    constants: &Constants,
+) -> Result<Allocations, TranslateError> {
+    let reserved = reserved_rtids(constants);
+    let mut out = previous.clone();
+
+    // Router ids: VPCs first, then NAT gateways VPC by VPC, as `allocate` orders them.
+    let vpcs = differing(&old.vpcs, &new.vpcs);
+    let mut gone: BTreeSet<&str> = BTreeSet::new();
+    for vpc in &vpcs {
+        gone.insert(vpc.id.as_str());
+        gone.extend(vpc.nat_gateways.keys().map(|n| n.as_str()));
+    }
+    let mut came: Vec<String> = Vec::new();
+    let now: Vec<&Vpc> = vpcs
+        .iter()
+        .filter(|v| new.vpcs.get(&v.id).is_some_and(|n| Shared::ptr_eq(n, v)))
+        .map(|v| &***v)
+        .collect();
+    for vpc in &now {
+        gone.remove(vpc.id.as_str());
+        came.push(vpc.id.as_str().to_owned());
+    }
+    for vpc in &now {
+        for nat in vpc.nat_gateways.keys() {
+            gone.remove(nat.as_str());
+            came.push(nat.as_str().to_owned());
+        }
+    }
+    update(
+        &mut out.rtids,
+        &gone,
+        came,
+        FIRST_RTID..=constants.max_rtid,
+        |id| reserved.as_ref().is_some_and(|r| r.contains(&id)),
+    )
+    .map_err(|owner| TranslateError::RtidsExhausted {
+        owner,
+        max: constants.max_rtid,
+    })?;
+
+    // Interface ids, in `Gni::interfaces` order: instance by instance.
+    let instances = differing(&old.instances, &new.instances);
+    let mut gone: BTreeSet<&str> = BTreeSet::new();
+    for instance in &instances {
+        gone.extend(instance.interfaces.keys().map(|i| i.as_str()));
+    }
+    let mut now: Vec<&Instance> = instances
+        .iter()
+        .filter(|i| {
+            new.instances
+                .get(&i.id)
+                .is_some_and(|n| Shared::ptr_eq(n, i))
+        })
+        .map(|i| &***i)
+        .collect();
+    now.sort_by(|a, b| a.id.cmp(&b.id));
+    let mut came: Vec<String> = Vec::new();
+    for instance in now {
+        for name in instance.interfaces.keys() {
+            gone.remove(name.as_str());
+            came.push(name.as_str().to_owned());
+        }
+    }
+    update(
+        &mut out.eniids,
+        &gone,
+        came,
+        FIRST_ENIID..=constants.max_eniid,
+        |_| false,
+    )
+    .map_err(|interface| TranslateError::EniidsExhausted {
+        interface,
+        max: constants.max_eniid,
+    })?;
+    Ok(out)
+}
+
+/// Removes the owners `gone` from `ids`, then gives each owner of `came` without an id the
+/// lowest free one, in order; fails with the first owner left without an id.
+fn update(
+    ids: &mut BTreeMap<String, u32>,
+    gone: &BTreeSet<&str>,
+    came: Vec<String>,
+    range: RangeInclusive<u32>,
+    reserved: impl Fn(u32) -> bool,
+) -> Result<(), String> {
+    for owner in gone {
+        ids.remove(*owner);
+    }
+    let came: Vec<String> = came.into_iter().filter(|o| !ids.contains_key(o)).collect();
+    if came.is_empty() {
+        return Ok(());
+    }
+    let mut taken: BTreeSet<u32> = ids.values().copied().collect();
+    let mut cursor = *range.start();
+    for owner in came {
+        while cursor <= *range.end() && (taken.contains(&cursor) || reserved(cursor)) {
+            cursor += 1;
+        }
+        if cursor > *range.end() {
+            return Err(owner);
+        }
+        taken.insert(cursor);
+        ids.insert(owner, cursor);
+    }
+    Ok(())
 }
 
 /// The router ids whose metadata uplink (`MIDO_INTMD_CIDR` + rtid) would fall inside

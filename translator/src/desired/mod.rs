@@ -440,6 +440,12 @@ pub fn allocate(gni: &Gni, env: &Environment) -> Result<Allocations, TranslateEr
     allocation::allocate(gni, &env.allocations, &env.constants)
 }
 
+/// `allocate` for `gni` when `env`'s allocations are what `allocate` gave `old` under the same
+/// constants: the same result, from what differs between the two (see `allocation::reallocate`).
+pub fn reallocate(old: &Gni, gni: &Gni, env: &Environment) -> Result<Allocations, TranslateError> {
+    allocation::reallocate(old, gni, &env.allocations, &env.constants)
+}
+
 /// A part of the translation that can be redone alone, so that a daemon redoes only the parts
 /// whose inputs changed: the core (the configuration), one VPC (its routers, subnets, tables,
 /// gateways, ACLs and interfaces), or one security group (its chains and member groups). Every
@@ -583,7 +589,11 @@ impl<'g> Index<'g> {
                     .or_default()
                     .push((instance, interface));
             }
-            for group in interface.security_groups.iter().filter(|g| groups.contains(g)) {
+            for group in interface
+                .security_groups
+                .iter()
+                .filter(|g| groups.contains(g))
+            {
                 let (private, public) = index.members.entry(group).or_default();
                 private.insert(IpAddr::V4(interface.private_ip));
                 public.extend(interface.public_ip.map(IpAddr::V4));

@@ -1034,3 +1034,68 @@ fn the_parts_together_are_the_whole() {
         assert!(together == whole, "the parts differ from the whole");
     }
 }
+
+type GniEdit = fn(&mut Gni);
+
+#[test]
+fn reallocation_from_the_changes_equals_allocation_from_scratch() {
+    let big = fixture::cloud_xml(&fixture::CloudSpec::small()).expect("a spec");
+    for document in [TWO_VPCS, big.as_str()] {
+        let mut env = env();
+        let mut old = gni(document);
+        env.allocations = allocate(&old, &env).expect("allocates");
+        // Each edit in turn, as the CLC makes them between two versions.
+        let edits: [(&str, GniEdit); 5] = [
+            ("remove the first instance", |g| {
+                let first = g.instances.keys().next().cloned().expect("an instance");
+                g.instances.remove(&first);
+            }),
+            ("add an instance under a new id", |g| {
+                let (id, mut copy) = g
+                    .instances
+                    .iter()
+                    .last()
+                    .map(|(id, i)| (id.clone(), (**i).clone()))
+                    .expect("an instance");
+                let new_id = gni::InstanceId::parse("i-0000fffe").expect("an id");
+                let primary = copy.interfaces.remove(id.as_str()).expect("a primary");
+                let name = gni::InterfaceName::from(&new_id);
+                copy.interfaces
+                    .insert(name.clone(), gni::Interface { name, ..primary });
+                copy.id = new_id.clone();
+                g.instances.insert(new_id, copy.into());
+            }),
+            ("change an instance's address", |g| {
+                let instance = g.instances.values_mut().nth(1).expect("two instances");
+                instance.private_ip = Ipv4Addr::new(10, 99, 0, 9);
+            }),
+            ("drop a VPC's NAT gateways", |g| {
+                for vpc in g.vpcs.values_mut() {
+                    if !vpc.nat_gateways.is_empty() {
+                        vpc.nat_gateways.clear();
+                        break;
+                    }
+                }
+            }),
+            ("delete the first VPC", |g| {
+                let first = g.vpcs.keys().next().cloned().expect("a VPC");
+                g.vpcs.remove(&first);
+            }),
+        ];
+        for (what, edit) in edits {
+            let mut new = old.clone();
+            edit(&mut new);
+            let scratch = allocate(&new, &env).expect("allocates");
+            let incremental = reallocate(&old, &new, &env).expect("reallocates");
+            assert_eq!(incremental, scratch, "{what}");
+            // All but the address change add or free ids (NAT gateways where there are
+            // some), so the case is not vacuous.
+            let had_nat = old.vpcs.values().any(|v| !v.nat_gateways.is_empty());
+            if !what.starts_with("change") && (had_nat || !what.starts_with("drop")) {
+                assert_ne!(scratch, env.allocations, "{what} changes the allocations");
+            }
+            env.allocations = scratch;
+            old = new;
+        }
+    }
+}

@@ -482,6 +482,40 @@ impl fmt::Display for MacAddr {
     }
 }
 
+/// The values of `old` and `new` that differ, both sides: changed ones twice (as they were and
+/// are), added and removed ones once. One walk over both maps in key order, as they are sorted.
+pub fn differing<'a, K: Ord, V: PartialEq>(
+    old: &'a BTreeMap<K, V>,
+    new: &'a BTreeMap<K, V>,
+) -> Vec<&'a V> {
+    let mut out = Vec::new();
+    let (mut a, mut b) = (old.iter().peekable(), new.iter().peekable());
+    loop {
+        match (a.peek(), b.peek()) {
+            (None, None) => return out,
+            (Some((ka, va)), Some((kb, vb))) if ka == kb => {
+                if va != vb {
+                    out.extend([*va, *vb]);
+                }
+                a.next();
+                b.next();
+            }
+            (Some((ka, va)), Some((kb, _))) if ka < kb => {
+                out.push(*va);
+                a.next();
+            }
+            (Some((_, va)), None) => {
+                out.push(*va);
+                a.next();
+            }
+            (_, Some((_, vb))) => {
+                out.push(*vb);
+                b.next();
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

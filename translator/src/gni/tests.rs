@@ -1090,3 +1090,13 @@ fn parsing_is_deterministic_and_independent_of_element_order() {
         parse(TWO_VPCS).expect("valid")
     );
 }
+
+#[test]
+fn differing_lists_changed_values_both_ways_and_added_and_removed_once() {
+    let old = std::collections::BTreeMap::from([(1, "a"), (2, "b"), (4, "d"), (6, "f")]);
+    let new = std::collections::BTreeMap::from([(0, "z"), (2, "b"), (4, "D"), (5, "e")]);
+    let mut got = differing(&old, &new);
+    got.sort();
+    assert_eq!(got, vec![&"D", &"a", &"d", &"e", &"f", &"z"]);
+    assert!(differing(&old, &old).is_empty());
+}

@@ -21,10 +21,12 @@ pub(super) const INTERFACE_WEIGHT: i32 = 30;
 pub(super) const PEERING_WEIGHT: i32 = 40;
 
 pub(super) fn build(b: &mut Build) -> Result<(), TranslateError> {
+    // A route names an interface of its own VPC (the GNI is checked for it), so the
+    // interfaces in scope are enough: a VPC part need not index 10,000 others.
     let by_eni: BTreeMap<&str, &Interface> = b
-        .gni
         .interfaces()
-        .map(|(_, i)| (i.eni_id.as_str(), i))
+        .iter()
+        .map(|&(_, i)| (i.eni_id.as_str(), i))
         .collect();
     for vpc in b.vpcs() {
         for subnet in vpc.subnets.values() {

@@ -149,19 +149,19 @@ pub struct Snapshot {
 /// Plain topology objects, gathered for `build`.
 #[derive(Debug, Default, Clone)]
 pub struct SnapshotBuilder {
-    routers: Vec<Router>,
-    bridges: Vec<Bridge>,
-    ports: Vec<Port>,
-    chains: Vec<(Chain, Vec<Rule>)>,
-    routes: Vec<Route>,
-    ip_groups: Vec<(Uuid, Option<String>, Vec<IpAddr>)>,
-    port_groups: Vec<(Uuid, Option<String>, Vec<Uuid>)>,
-    dhcp_subnets: Vec<(Uuid, DhcpSubnet)>,
-    dhcp_hosts: Vec<(Uuid, DhcpHost)>,
-    arp: Vec<(Uuid, Ip4Mac)>,
-    macs: Vec<(Uuid, MacPort)>,
-    router_arp: Vec<(Uuid, Ipv4Addr, Mac)>,
-    names: Vec<(Uuid, String)>,
+    pub(crate) routers: Vec<Router>,
+    pub(crate) bridges: Vec<Bridge>,
+    pub(crate) ports: Vec<Port>,
+    pub(crate) chains: Vec<(Chain, Vec<Rule>)>,
+    pub(crate) routes: Vec<Route>,
+    pub(crate) ip_groups: Vec<(Uuid, Option<String>, Vec<IpAddr>)>,
+    pub(crate) port_groups: Vec<(Uuid, Option<String>, Vec<Uuid>)>,
+    pub(crate) dhcp_subnets: Vec<(Uuid, DhcpSubnet)>,
+    pub(crate) dhcp_hosts: Vec<(Uuid, DhcpHost)>,
+    pub(crate) arp: Vec<(Uuid, Ip4Mac)>,
+    pub(crate) macs: Vec<(Uuid, MacPort)>,
+    pub(crate) router_arp: Vec<(Uuid, Ipv4Addr, Mac)>,
+    pub(crate) names: Vec<(Uuid, String)>,
 }
 
 impl SnapshotBuilder {

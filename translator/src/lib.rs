@@ -13,3 +13,4 @@ pub mod gni;
 pub mod hosts;
 pub mod metadata;
 pub mod reconcile;
+pub mod trace;

@@ -4,7 +4,7 @@
 //! the conjunction XOR `condInvert`. An absent field is a wildcard; so are `nwProto` and
 //! `nwTos` equal to 0, which MidoNet 1.x servers report for "unset".
 
-use std::collections::HashMap;
+use super::fast_hash::FastMap;
 use std::net::Ipv4Addr;
 
 use uuid::Uuid;
@@ -56,125 +56,168 @@ pub(crate) struct MatchContext<'a> {
 }
 
 /// The IP address groups a condition may name, by index.
-pub(crate) type AddressGroups = [std::collections::HashSet<Ipv4Addr>];
+pub(crate) type AddressGroups = [super::fast_hash::FastSet<Ipv4Addr>];
 
-#[derive(Debug, Clone, Default)]
+/// Which of the packet's port groups a port-group predicate reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum GroupOf {
+    Origin,
+    InPort,
+    OutPort,
+}
+
+/// One set predicate of a condition, with its inversion flag where it has one.
+#[derive(Debug, Clone)]
+enum Predicate {
+    /// `matchForwardFlow` (false) or `matchReturnFlow` (true).
+    Direction(bool),
+    NoVlan,
+    Vlan(u16),
+    PortGroup(GroupOf, Index, bool),
+    InPorts(Box<[Index]>, bool),
+    OutPorts(Box<[Index]>, bool),
+    DlType(u16, bool),
+    DlSrc(Mac, Mac, bool),
+    DlDst(Mac, Mac, bool),
+    NwTos(u8, bool),
+    NwProto(u8, bool),
+    NwSrc(Prefix, bool),
+    NwDst(Prefix, bool),
+    TpSrc(u16, u16, bool),
+    TpDst(u16, u16, bool),
+    IpGroupSrc(Index, bool),
+    IpGroupDst(Index, bool),
+    Traversed(Index, bool),
+    /// An ICMP error payload predicate: the simulated packets carry no ICMP error payload, so
+    /// it holds only when inverted.
+    IcmpData(bool),
+    NwDstRewritten,
+}
+
+/// A condition as the list of its set predicates, in MidoNet's evaluation order, so that a
+/// rule with two fields costs two checks.
+#[derive(Debug, Clone)]
 pub(crate) struct Compiled {
     invert: bool,
-    forward_flow: bool,
-    return_flow: bool,
-    in_ports: Option<(Vec<Index>, bool)>,
-    out_ports: Option<(Vec<Index>, bool)>,
-    port_group: Option<(Index, bool)>,
-    in_port_group: Option<(Index, bool)>,
-    out_port_group: Option<(Index, bool)>,
-    ip_group_src: Option<(Index, bool)>,
-    ip_group_dst: Option<(Index, bool)>,
-    traversed: Option<(Index, bool)>,
-    no_vlan: bool,
-    vlan: Option<u16>,
-    dl_type: Option<(u16, bool)>,
-    dl_src: Option<(Mac, Mac, bool)>,
-    dl_dst: Option<(Mac, Mac, bool)>,
-    nw_tos: Option<(u8, bool)>,
-    nw_proto: Option<(u8, bool)>,
-    nw_src: Option<(Prefix, bool)>,
-    nw_dst: Option<(Prefix, bool)>,
-    tp_src: Option<(u16, u16, bool)>,
-    tp_dst: Option<(u16, u16, bool)>,
-    fragment: Option<FragmentPolicy>,
-    nw_dst_rewritten: bool,
-    /// ICMP error payload predicates (their inversion flags): the simulated packets carry no
-    /// ICMP error payload, so a set predicate holds only when inverted.
-    icmp_data_src: Option<bool>,
-    icmp_data_dst: Option<bool>,
+    fragment: FragmentPolicy,
+    predicates: Box<[Predicate]>,
 }
 
 /// Id -> index tables a condition's references are resolved through.
 pub(crate) struct Resolver<'a> {
-    pub ports: &'a HashMap<Uuid, Index>,
-    pub devices: &'a HashMap<Uuid, Index>,
-    pub ip_groups: &'a HashMap<Uuid, Index>,
-    pub port_groups: &'a HashMap<Uuid, Index>,
+    pub ports: &'a FastMap<Uuid, Index>,
+    pub devices: &'a FastMap<Uuid, Index>,
+    pub ip_groups: &'a FastMap<Uuid, Index>,
+    pub port_groups: &'a FastMap<Uuid, Index>,
 }
 
-fn look(map: &HashMap<Uuid, Index>, id: Uuid) -> Index {
+fn look(map: &FastMap<Uuid, Index>, id: Uuid) -> Index {
     map.get(&id).copied().unwrap_or(NONE)
 }
 
-fn mac_pair(mac: &Option<String>, mask: &Option<String>, inv: bool) -> Option<(Mac, Mac, bool)> {
+fn mac_pair(mac: &Option<String>, mask: &Option<String>) -> Option<(Mac, Mac)> {
     let mac = mac.as_deref()?;
     // An unparsable MAC cannot match anything; validation refuses it before it is stored.
     let value = parse_mac(mac).unwrap_or([0xff; 6]);
     let mask = mask.as_deref().and_then(parse_mask).unwrap_or([0xff; 6]);
-    Some((value, mask, inv))
+    Some((value, mask))
 }
 
 impl Compiled {
     pub fn new(c: &Condition, r: &Resolver<'_>) -> Self {
-        let ports = |list: &Option<Vec<Uuid>>, inv: bool| {
-            list.as_ref()
-                .filter(|l| !l.is_empty())
-                .map(|l| (l.iter().map(|p| look(r.ports, *p)).collect(), inv))
-        };
-        let range = |pr: &Option<crate::PortRange>, inv: bool| {
-            pr.map(|p| {
-                let (lo, hi) = p.bounds();
-                (lo, hi, inv)
+        use Predicate as P;
+        let mut p = Vec::new();
+        if c.match_forward_flow {
+            p.push(P::Direction(false));
+        }
+        if c.match_return_flow {
+            p.push(P::Direction(true));
+        }
+        if c.no_vlan {
+            p.push(P::NoVlan);
+        }
+        if let Some(v) = c.vlan {
+            p.push(P::Vlan(v));
+        }
+        let groups = [
+            (GroupOf::Origin, c.port_group, c.inv_port_group),
+            (GroupOf::InPort, c.in_port_group, c.inv_in_port_group),
+            (GroupOf::OutPort, c.out_port_group, c.inv_out_port_group),
+        ];
+        for (of, group, inv) in groups {
+            if let Some(g) = group {
+                p.push(P::PortGroup(of, look(r.port_groups, g), inv));
+            }
+        }
+        let ports = |list: &Option<Vec<Uuid>>| {
+            list.as_ref().filter(|l| !l.is_empty()).map(|l| {
+                l.iter()
+                    .map(|id| look(r.ports, *id))
+                    .collect::<Box<[Index]>>()
             })
         };
+        if let Some(l) = ports(&c.in_ports) {
+            p.push(P::InPorts(l, c.inv_in_ports));
+        }
+        if let Some(l) = ports(&c.out_ports) {
+            p.push(P::OutPorts(l, c.inv_out_ports));
+        }
+        if let Some(t) = c.dl_type {
+            p.push(P::DlType(t as u16, c.inv_dl_type));
+        }
+        if let Some((m, mask)) = mac_pair(&c.dl_src, &c.dl_src_mask) {
+            p.push(P::DlSrc(m, mask, c.inv_dl_src));
+        }
+        if let Some((m, mask)) = mac_pair(&c.dl_dst, &c.dl_dst_mask) {
+            p.push(P::DlDst(m, mask, c.inv_dl_dst));
+        }
+        if let Some(t) = c.nw_tos.filter(|t| *t != 0) {
+            p.push(P::NwTos(t, c.inv_nw_tos));
+        }
+        if let Some(t) = c.nw_proto.filter(|t| *t != 0) {
+            p.push(P::NwProto(t, c.inv_nw_proto));
+        }
+        if let Some(a) = c.nw_src_address {
+            let len = c.nw_src_length.unwrap_or(32);
+            p.push(P::NwSrc(Prefix::new(a, len), c.inv_nw_src));
+        }
+        if let Some(a) = c.nw_dst_address {
+            let len = c.nw_dst_length.unwrap_or(32);
+            p.push(P::NwDst(Prefix::new(a, len), c.inv_nw_dst));
+        }
+        if let Some(range) = c.tp_src {
+            let (lo, hi) = range.bounds();
+            p.push(P::TpSrc(lo, hi, c.inv_tp_src));
+        }
+        if let Some(range) = c.tp_dst {
+            let (lo, hi) = range.bounds();
+            p.push(P::TpDst(lo, hi, c.inv_tp_dst));
+        }
+        if let Some(g) = c.ip_addr_group_src {
+            p.push(P::IpGroupSrc(look(r.ip_groups, g), c.inv_ip_addr_group_src));
+        }
+        if let Some(g) = c.ip_addr_group_dst {
+            p.push(P::IpGroupDst(look(r.ip_groups, g), c.inv_ip_addr_group_dst));
+        }
+        if let Some(d) = c.traversed_device {
+            p.push(P::Traversed(look(r.devices, d), c.inv_traversed_device));
+        }
+        if c.icmp_data_src_ip_address.is_some() {
+            p.push(P::IcmpData(c.inv_icmp_data_src_ip));
+        }
+        if c.icmp_data_dst_ip_address.is_some() {
+            p.push(P::IcmpData(c.inv_icmp_data_dst_ip));
+        }
+        if c.match_nw_dst_rewritten {
+            p.push(P::NwDstRewritten);
+        }
         Compiled {
             invert: c.cond_invert,
-            forward_flow: c.match_forward_flow,
-            return_flow: c.match_return_flow,
-            in_ports: ports(&c.in_ports, c.inv_in_ports),
-            out_ports: ports(&c.out_ports, c.inv_out_ports),
-            port_group: c
-                .port_group
-                .map(|g| (look(r.port_groups, g), c.inv_port_group)),
-            in_port_group: c
-                .in_port_group
-                .map(|g| (look(r.port_groups, g), c.inv_in_port_group)),
-            out_port_group: c
-                .out_port_group
-                .map(|g| (look(r.port_groups, g), c.inv_out_port_group)),
-            ip_group_src: c
-                .ip_addr_group_src
-                .map(|g| (look(r.ip_groups, g), c.inv_ip_addr_group_src)),
-            ip_group_dst: c
-                .ip_addr_group_dst
-                .map(|g| (look(r.ip_groups, g), c.inv_ip_addr_group_dst)),
-            traversed: c
-                .traversed_device
-                .map(|d| (look(r.devices, d), c.inv_traversed_device)),
-            no_vlan: c.no_vlan,
-            vlan: c.vlan,
-            dl_type: c.dl_type.map(|t| (t as u16, c.inv_dl_type)),
-            dl_src: mac_pair(&c.dl_src, &c.dl_src_mask, c.inv_dl_src),
-            dl_dst: mac_pair(&c.dl_dst, &c.dl_dst_mask, c.inv_dl_dst),
-            nw_tos: c.nw_tos.filter(|t| *t != 0).map(|t| (t, c.inv_nw_tos)),
-            nw_proto: c.nw_proto.filter(|p| *p != 0).map(|p| (p, c.inv_nw_proto)),
-            nw_src: c
-                .nw_src_address
-                .map(|a| (Prefix::new(a, c.nw_src_length.unwrap_or(32)), c.inv_nw_src)),
-            nw_dst: c
-                .nw_dst_address
-                .map(|a| (Prefix::new(a, c.nw_dst_length.unwrap_or(32)), c.inv_nw_dst)),
-            tp_src: range(&c.tp_src, c.inv_tp_src),
-            tp_dst: range(&c.tp_dst, c.inv_tp_dst),
-            fragment: Some(
-                c.fragment_policy
-                    .unwrap_or_else(|| c.default_fragment_policy()),
-            ),
-            nw_dst_rewritten: c.match_nw_dst_rewritten,
-            icmp_data_src: c.icmp_data_src_ip_address.map(|_| c.inv_icmp_data_src_ip),
-            icmp_data_dst: c.icmp_data_dst_ip_address.map(|_| c.inv_icmp_data_dst_ip),
+            fragment: c
+                .fragment_policy
+                .unwrap_or_else(|| c.default_fragment_policy()),
+            predicates: p.into_boxed_slice(),
         }
-    }
-
-    /// Whether the condition reads the flow direction (and so needs connection tracking).
-    pub fn reads_direction(&self) -> bool {
-        self.forward_flow || self.return_flow
     }
 
     /// Matches the condition; `is_return` is asked only if a flow-direction predicate is set.
@@ -187,115 +230,65 @@ impl Compiled {
         if !fragment_allows(self.fragment, m.packet.fragment) {
             return false;
         }
-        self.conjunction(m, groups, is_return) != self.invert
+        let all = self
+            .predicates
+            .iter()
+            .all(|p| holds(p, m, groups, is_return));
+        all != self.invert
     }
+}
 
-    fn conjunction(
-        &self,
-        m: &MatchContext<'_>,
-        groups: &AddressGroups,
-        is_return: &mut dyn FnMut() -> bool,
-    ) -> bool {
-        let p = m.packet;
-        if self.reads_direction() {
-            let ret = is_return();
-            if (self.forward_flow && ret) || (self.return_flow && !ret) {
-                return false;
-            }
+fn holds(
+    pred: &Predicate,
+    m: &MatchContext<'_>,
+    groups: &AddressGroups,
+    is_return: &mut dyn FnMut() -> bool,
+) -> bool {
+    use Predicate as P;
+    let p = m.packet;
+    let net = p.has_network();
+    let l4 = p.has_transport();
+    let mac = |mac: Mac, v: Mac, mask: Mac| (0..6).all(|i| mac[i] & mask[i] == v[i] & mask[i]);
+    let member =
+        |g: Index, addr: Ipv4Addr| net && groups.get(g as usize).is_some_and(|s| s.contains(&addr));
+    match *pred {
+        P::Direction(want_return) => is_return() == want_return,
+        P::NoVlan => p.vlan.is_none(),
+        P::Vlan(v) => p.vlan == Some(v),
+        P::PortGroup(of, g, inv) => {
+            let set = match of {
+                GroupOf::Origin => m.origin_groups,
+                GroupOf::InPort => m.in_port_groups,
+                GroupOf::OutPort => m.out_port_groups,
+            };
+            set.contains(&g) != inv
         }
-        if self.no_vlan && p.vlan.is_some() {
-            return false;
-        }
-        if self.vlan.is_some_and(|v| p.vlan != Some(v)) {
-            return false;
-        }
-        let in_groups = |set: &[Index], g: Option<(Index, bool)>| {
-            g.is_none_or(|(g, inv)| set.contains(&g) != inv)
-        };
-        if !in_groups(m.origin_groups, self.port_group)
-            || !in_groups(m.in_port_groups, self.in_port_group)
-            || !in_groups(m.out_port_groups, self.out_port_group)
-        {
-            return false;
-        }
-        let port_in = |port: Option<Index>, list: &Option<(Vec<Index>, bool)>| {
-            list.as_ref()
-                .is_none_or(|(l, inv)| port.is_some_and(|p| l.contains(&p)) != *inv)
-        };
-        if !port_in(m.in_port, &self.in_ports) || !port_in(m.out_port, &self.out_ports) {
-            return false;
-        }
-        if self
-            .dl_type
-            .is_some_and(|(t, inv)| (p.eth_type == t) == inv)
-        {
-            return false;
-        }
-        let mac_ok = |mac: Mac, cond: Option<(Mac, Mac, bool)>| {
-            cond.is_none_or(|(v, mask, inv)| {
-                let eq = (0..6).all(|i| mac[i] & mask[i] == v[i] & mask[i]);
-                eq != inv
-            })
-        };
-        if !mac_ok(p.eth_src, self.dl_src) || !mac_ok(p.eth_dst, self.dl_dst) {
-            return false;
-        }
-        let net = p.has_network();
-        if self
-            .nw_tos
-            .is_some_and(|(t, inv)| (p.is_ipv4() && p.nw_tos == t) == inv)
-        {
-            return false;
-        }
-        if self
-            .nw_proto
-            .is_some_and(|(t, inv)| (net && p.nw_proto == t) == inv)
-        {
-            return false;
-        }
-        let ip_ok = |addr: Ipv4Addr, cond: Option<(Prefix, bool)>| {
-            cond.is_none_or(|(pre, inv)| (net && pre.contains(addr)) != inv)
-        };
-        if !ip_ok(p.nw_src, self.nw_src) || !ip_ok(p.nw_dst, self.nw_dst) {
-            return false;
-        }
-        let l4 = p.has_transport();
-        let tp_ok = |port: u16, cond: Option<(u16, u16, bool)>| {
-            cond.is_none_or(|(lo, hi, inv)| (l4 && (lo..=hi).contains(&port)) != inv)
-        };
-        if !tp_ok(p.tp_src, self.tp_src) || !tp_ok(p.tp_dst, self.tp_dst) {
-            return false;
-        }
-        let group_ok = |addr: Ipv4Addr, cond: Option<(Index, bool)>| {
-            cond.is_none_or(|(g, inv)| {
-                let member = net && groups.get(g as usize).is_some_and(|s| s.contains(&addr));
-                member != inv
-            })
-        };
-        if !group_ok(p.nw_src, self.ip_group_src) || !group_ok(p.nw_dst, self.ip_group_dst) {
-            return false;
-        }
-        if self
-            .traversed
-            .is_some_and(|(d, inv)| m.traversed.contains(&d) == inv)
-        {
-            return false;
-        }
-        if self.icmp_data_src.is_some_and(|inv| !inv) || self.icmp_data_dst.is_some_and(|inv| !inv)
-        {
-            return false;
-        }
-        !(self.nw_dst_rewritten && !m.nw_dst_rewritten)
+        P::InPorts(ref l, inv) => m.in_port.is_some_and(|x| l.contains(&x)) != inv,
+        P::OutPorts(ref l, inv) => m.out_port.is_some_and(|x| l.contains(&x)) != inv,
+        P::DlType(t, inv) => (p.eth_type == t) != inv,
+        P::DlSrc(v, mask, inv) => mac(p.eth_src, v, mask) != inv,
+        P::DlDst(v, mask, inv) => mac(p.eth_dst, v, mask) != inv,
+        P::NwTos(t, inv) => (p.is_ipv4() && p.nw_tos == t) != inv,
+        P::NwProto(t, inv) => (net && p.nw_proto == t) != inv,
+        P::NwSrc(pre, inv) => (net && pre.contains(p.nw_src)) != inv,
+        P::NwDst(pre, inv) => (net && pre.contains(p.nw_dst)) != inv,
+        P::TpSrc(lo, hi, inv) => (l4 && (lo..=hi).contains(&p.tp_src)) != inv,
+        P::TpDst(lo, hi, inv) => (l4 && (lo..=hi).contains(&p.tp_dst)) != inv,
+        P::IpGroupSrc(g, inv) => member(g, p.nw_src) != inv,
+        P::IpGroupDst(g, inv) => member(g, p.nw_dst) != inv,
+        P::Traversed(d, inv) => m.traversed.contains(&d) != inv,
+        P::IcmpData(inv) => inv,
+        P::NwDstRewritten => m.nw_dst_rewritten,
     }
 }
 
 /// MidoNet's fragment policies: `header` wants the L4 header (whole datagram or first
 /// fragment), `nonheader` a later fragment, `unfragmented` a whole datagram.
-fn fragment_allows(policy: Option<FragmentPolicy>, fragment: Fragment) -> bool {
+fn fragment_allows(policy: FragmentPolicy, fragment: Fragment) -> bool {
     match policy {
-        None | Some(FragmentPolicy::Any) => true,
-        Some(FragmentPolicy::Header) => fragment != Fragment::Later,
-        Some(FragmentPolicy::Nonheader) => fragment == Fragment::Later,
-        Some(FragmentPolicy::Unfragmented) => fragment == Fragment::Unfragmented,
+        FragmentPolicy::Any => true,
+        FragmentPolicy::Header => fragment != Fragment::Later,
+        FragmentPolicy::Nonheader => fragment == Fragment::Later,
+        FragmentPolicy::Unfragmented => fragment == Fragment::Unfragmented,
     }
 }

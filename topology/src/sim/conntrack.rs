@@ -3,11 +3,11 @@
 //! NATed), keyed by device id as MidoNet's `ConnTrackState` and `NatState` are. Ids, not
 //! snapshot indices, so the state survives a rebuilt snapshot.
 
-use std::collections::{HashMap, HashSet};
 use std::net::Ipv4Addr;
 
 use uuid::Uuid;
 
+use super::fast_hash::{FastMap, FastSet};
 use super::packet::FlowTuple;
 
 /// Which NAT table a binding is in: forward bindings let later packets of a flow reuse their
@@ -23,10 +23,10 @@ pub(crate) enum NatTable {
 #[derive(Debug, Clone, Default)]
 pub struct ConnectionState {
     /// (reply tuple, device the reply enters by) of every connection opened so far.
-    connections: HashSet<(FlowTuple, Uuid)>,
-    nat: HashMap<(NatTable, FlowTuple, Uuid), (Ipv4Addr, u16)>,
+    connections: FastSet<(FlowTuple, Uuid)>,
+    nat: FastMap<(NatTable, FlowTuple, Uuid), (Ipv4Addr, u16)>,
     /// (device, protocol, address, port) taken by a dynamic SNAT binding.
-    leases: HashSet<(Uuid, u8, Ipv4Addr, u16)>,
+    leases: FastSet<(Uuid, u8, Ipv4Addr, u16)>,
 }
 
 impl ConnectionState {

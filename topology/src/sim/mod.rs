@@ -12,6 +12,7 @@ mod bridge;
 mod chains;
 mod conditions;
 mod conntrack;
+mod fast_hash;
 mod nat;
 pub mod packet;
 mod record;

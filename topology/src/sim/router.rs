@@ -18,12 +18,13 @@ use super::snapshot::{Device, RouteEntry};
 use super::walk::{Step, Walk};
 use crate::{PortType, RouteType};
 
-/// The route for (`src`, `dst`) on `dev`, as MidoNet's routing table picks it.
+/// The route for (`src`, `dst`) on `dev`, as MidoNet's routing table picks it; `flow_hash`
+/// is asked only when several routes tie (ECMP).
 pub(crate) fn lookup<'d>(
     dev: &'d Device,
     src: Ipv4Addr,
     dst: Ipv4Addr,
-    flow_hash: u64,
+    flow_hash: impl FnOnce() -> u64,
 ) -> Option<&'d RouteEntry> {
     let d = u32::from(dst);
     for (len, table) in &dev.routes {
@@ -35,20 +36,17 @@ pub(crate) fn lookup<'d>(
         let Some(routes) = table.get(&(d & mask)) else {
             continue;
         };
-        let mut best: Vec<&RouteEntry> = Vec::new();
-        for r in routes.iter().filter(|r| r.src.contains(src)) {
-            match best.first() {
-                Some(b) if r.weight > b.weight => {}
-                Some(b) if r.weight == b.weight => best.push(r),
-                _ => {
-                    best.clear();
-                    best.push(r);
-                }
-            }
-        }
-        if !best.is_empty() {
-            return Some(best[(flow_hash % best.len() as u64) as usize]);
-        }
+        let usable = || routes.iter().filter(|r| r.src.contains(src));
+        let Some(weight) = usable().map(|r| r.weight).min() else {
+            continue;
+        };
+        let ties = usable().filter(|r| r.weight == weight).count();
+        let pick = if ties > 1 {
+            (flow_hash() % ties as u64) as usize
+        } else {
+            0
+        };
+        return usable().filter(|r| r.weight == weight).nth(pick);
     }
     None
 }
@@ -91,9 +89,13 @@ impl Walk<'_> {
         if let Some(v) = self.filters(&dev.inbound, dev.id) {
             return Step::Done(v);
         }
-        let mut h = DefaultHasher::new();
-        self.pkt.tuple().hash(&mut h);
-        let Some(route) = lookup(dev, self.pkt.nw_src, self.pkt.nw_dst, h.finish()) else {
+        let tuple = self.pkt.tuple();
+        let flow_hash = || {
+            let mut h = DefaultHasher::new();
+            tuple.hash(&mut h);
+            h.finish()
+        };
+        let Some(route) = lookup(dev, self.pkt.nw_src, self.pkt.nw_dst, flow_hash) else {
             return Step::Done(Verdict::NoRoute { router: dev.id });
         };
         let out = route.port;

@@ -14,6 +14,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use uuid::Uuid;
 
 use super::conditions::{Compiled, Index, Prefix, Resolver};
+use super::fast_hash::{FastMap, FastSet};
 use super::packet::Mac;
 use crate::{
     parse_mac, Bridge, Chain, DhcpHost, DhcpSubnet, FlowAction, Ip4Mac, MacPort, NatTarget, Port,
@@ -60,24 +61,24 @@ pub(crate) struct Device {
     pub outbound: Vec<Index>,
     pub ports: Vec<Index>,
     /// Bridge: MAC -> port (the API-seeded MAC table).
-    pub mac_table: HashMap<Mac, Index>,
+    pub mac_table: FastMap<Mac, Index>,
     /// Bridge: IP -> MAC from the ARP table, DHCP hosts and peer router ports.
-    pub arp: HashMap<Ipv4Addr, Mac>,
+    pub arp: FastMap<Ipv4Addr, Mac>,
     /// Bridge: MAC of a peer router port -> the interior bridge port linked to it.
-    pub router_macs: HashMap<Mac, Index>,
+    pub router_macs: FastMap<Mac, Index>,
     /// Bridge: DHCP subnets with their static hosts.
     pub dhcp: Vec<DhcpService>,
     /// Router: routes grouped by destination prefix length, longest first.
-    pub routes: Vec<(u8, HashMap<u32, Vec<RouteEntry>>)>,
+    pub routes: Vec<(u8, FastMap<u32, Vec<RouteEntry>>)>,
     /// Router: the router's own ARP table (learned in MidoNet; seeded here).
-    pub router_arp: HashMap<Ipv4Addr, Mac>,
+    pub router_arp: FastMap<Ipv4Addr, Mac>,
 }
 
 #[derive(Debug)]
 pub(crate) struct DhcpService {
     pub subnet: DhcpSubnet,
     pub prefix: Prefix,
-    pub hosts: HashMap<Mac, DhcpHost>,
+    pub hosts: FastMap<Mac, DhcpHost>,
 }
 
 #[derive(Debug, Clone)]
@@ -140,9 +141,9 @@ pub struct Snapshot {
     pub(crate) devices: Vec<Device>,
     pub(crate) ports: Vec<PortEntry>,
     pub(crate) chains: Vec<ChainEntry>,
-    pub(crate) ip_groups: Vec<HashSet<Ipv4Addr>>,
-    pub(crate) port_index: HashMap<Uuid, Index>,
-    pub(crate) device_index: HashMap<Uuid, Index>,
+    pub(crate) ip_groups: Vec<FastSet<Ipv4Addr>>,
+    pub(crate) port_index: FastMap<Uuid, Index>,
+    pub(crate) device_index: FastMap<Uuid, Index>,
     pub(crate) names: HashMap<Uuid, String>,
 }
 
@@ -248,7 +249,7 @@ impl SnapshotBuilder {
     pub fn build(&self) -> Result<Snapshot, SnapshotError> {
         let mut names: HashMap<Uuid, String> = self.names.iter().cloned().collect();
         let mut devices = Vec::new();
-        let mut device_index = HashMap::new();
+        let mut device_index = FastMap::default();
         for r in &self.routers {
             device_index.insert(r.id, devices.len() as Index);
             devices.push(Device::new(
@@ -272,25 +273,25 @@ impl SnapshotBuilder {
                 names.entry(d.id).or_insert_with(|| n.clone());
             }
         }
-        let chain_index: HashMap<Uuid, Index> = self
+        let chain_index: FastMap<Uuid, Index> = self
             .chains
             .iter()
             .enumerate()
             .map(|(i, (c, _))| (c.id, i as Index))
             .collect();
-        let port_index: HashMap<Uuid, Index> = self
+        let port_index: FastMap<Uuid, Index> = self
             .ports
             .iter()
             .enumerate()
             .map(|(i, p)| (p.id, i as Index))
             .collect();
-        let ip_index: HashMap<Uuid, Index> = self
+        let ip_index: FastMap<Uuid, Index> = self
             .ip_groups
             .iter()
             .enumerate()
             .map(|(i, g)| (g.0, i as Index))
             .collect();
-        let pg_index: HashMap<Uuid, Index> = self
+        let pg_index: FastMap<Uuid, Index> = self
             .port_groups
             .iter()
             .enumerate()
@@ -464,9 +465,9 @@ impl SnapshotBuilder {
     fn fill_routes(
         &self,
         devices: &mut [Device],
-        device_index: &HashMap<Uuid, Index>,
+        device_index: &FastMap<Uuid, Index>,
         ports: &[PortEntry],
-        port_index: &HashMap<Uuid, Index>,
+        port_index: &FastMap<Uuid, Index>,
     ) -> Result<(), SnapshotError> {
         let mut per_router: HashMap<Index, Vec<RouteEntry>> = HashMap::new();
         let mut has_local: HashSet<(Index, Ipv4Addr)> = HashSet::new();
@@ -531,7 +532,7 @@ impl SnapshotBuilder {
             });
         }
         for (router, routes) in per_router {
-            let mut by_len: HashMap<u8, HashMap<u32, Vec<RouteEntry>>> = HashMap::new();
+            let mut by_len: HashMap<u8, FastMap<u32, Vec<RouteEntry>>> = HashMap::new();
             for r in routes {
                 by_len
                     .entry(r.dst_len)
@@ -556,9 +557,9 @@ impl SnapshotBuilder {
     fn fill_l2(
         &self,
         devices: &mut [Device],
-        device_index: &HashMap<Uuid, Index>,
+        device_index: &FastMap<Uuid, Index>,
         ports: &[PortEntry],
-        port_index: &HashMap<Uuid, Index>,
+        port_index: &FastMap<Uuid, Index>,
     ) -> Result<(), SnapshotError> {
         let bridge = |id: Uuid, what| {
             device_index
@@ -597,7 +598,7 @@ impl SnapshotBuilder {
             devices[d as usize].dhcp.push(DhcpService {
                 prefix: Prefix::new(s.subnet_prefix, s.subnet_length),
                 subnet: s,
-                hosts: HashMap::new(),
+                hosts: FastMap::default(),
             });
         }
         for (d, h) in hosts {
@@ -643,12 +644,12 @@ impl Device {
             inbound: Vec::new(),
             outbound: Vec::new(),
             ports: Vec::new(),
-            mac_table: HashMap::new(),
-            arp: HashMap::new(),
-            router_macs: HashMap::new(),
+            mac_table: FastMap::default(),
+            arp: FastMap::default(),
+            router_macs: FastMap::default(),
             dhcp: Vec::new(),
             routes: Vec::new(),
-            router_arp: HashMap::new(),
+            router_arp: FastMap::default(),
         }
     }
 }

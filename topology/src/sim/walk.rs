@@ -37,7 +37,7 @@ pub fn simulate(
         snap,
         state,
         pkt: packet,
-        hops: Vec::with_capacity(32),
+        hops: Vec::with_capacity(128),
         in_port: None,
         out_port: None,
         device,

@@ -114,7 +114,9 @@ fn same_vpc_across_subnets_reaches_when_the_security_group_allows() {
     // sg-a2 allows tcp/5432 from members of sg-a1, and i-00000a01 is one -> delivered.
     let gni = parse(TWO_VPCS);
     let mut t = Tracer::new(&gni, &env()).unwrap();
-    let r = t.from_interface("i-00000a01", ip("10.20.2.20"), Proto::Tcp(5432)).unwrap();
+    let r = t
+        .from_interface("i-00000a01", ip("10.20.2.20"), Proto::Tcp(5432))
+        .unwrap();
     assert!(t.delivered_to(&r, "i-00000a02"), "{}", show(&t, &r));
     // At least the two subnet bridges and the VPC router, in that order.
     assert_eq!(r.devices().len(), 3);
@@ -127,14 +129,20 @@ fn security_group_ingress_blocks_what_it_does_not_allow() {
     // dropped at i-00000a02's ingress (the interface's final drop), not on the way.
     let gni = parse(TWO_VPCS);
     let mut t = Tracer::new(&gni, &env()).unwrap();
-    let r = t.from_interface("i-00000a01", ip("10.20.2.20"), Proto::Tcp(22)).unwrap();
+    let r = t
+        .from_interface("i-00000a01", ip("10.20.2.20"), Proto::Tcp(22))
+        .unwrap();
     let (chain, rule) = dropping_rule(&t, &r).unwrap_or_else(|| panic!("{}", show(&t, &r)));
     assert_eq!(chain, "ic_i-00000a02_postchain");
     assert!(rule.ends_with("drop_non_arp"), "{rule}");
     // sg-a1 allows tcp/80 from anywhere but not tcp/443.
-    let r = t.from_interface("i-00000a02", ip("10.20.1.10"), Proto::Tcp(443)).unwrap();
+    let r = t
+        .from_interface("i-00000a02", ip("10.20.1.10"), Proto::Tcp(443))
+        .unwrap();
     assert!(!t.delivered_to(&r, "i-00000a01"), "{}", show(&t, &r));
-    let r = t.from_interface("i-00000a02", ip("10.20.1.10"), Proto::Tcp(80)).unwrap();
+    let r = t
+        .from_interface("i-00000a02", ip("10.20.1.10"), Proto::Tcp(80))
+        .unwrap();
     assert!(t.delivered_to(&r, "i-00000a01"), "{}", show(&t, &r));
 }
 
@@ -146,15 +154,25 @@ fn a_rule_referencing_a_group_allows_exactly_its_members() {
     let gni = parse(&xml);
     let mut t = Tracer::new(&gni, &env()).unwrap();
     for member in ["i-00000a01", "i-00000a03"] {
-        let r = t.from_interface(member, ip("10.20.2.20"), Proto::Tcp(5432)).unwrap();
-        assert!(t.delivered_to(&r, "i-00000a02"), "{member}: {}", show(&t, &r));
+        let r = t
+            .from_interface(member, ip("10.20.2.20"), Proto::Tcp(5432))
+            .unwrap();
+        assert!(
+            t.delivered_to(&r, "i-00000a02"),
+            "{member}: {}",
+            show(&t, &r)
+        );
     }
     // i-00000a04 is in the same subnet as the members but in sg-a3 only.
-    let r = t.from_interface("i-00000a04", ip("10.20.2.20"), Proto::Tcp(5432)).unwrap();
+    let r = t
+        .from_interface("i-00000a04", ip("10.20.2.20"), Proto::Tcp(5432))
+        .unwrap();
     assert!(!t.delivered_to(&r, "i-00000a02"), "{}", show(&t, &r));
     assert!(dropping_rule(&t, &r).is_some_and(|(c, _)| c == "ic_i-00000a02_postchain"));
     // sg-a2 allows everything from its own members: eni-00000a11 (sg-a2) reaches on any port.
-    let r = t.from_interface("eni-00000a11", ip("10.20.2.20"), Proto::Udp(9999)).unwrap();
+    let r = t
+        .from_interface("eni-00000a11", ip("10.20.2.20"), Proto::Udp(9999))
+        .unwrap();
     assert!(t.delivered_to(&r, "i-00000a02"), "{}", show(&t, &r));
 }
 
@@ -165,17 +183,26 @@ fn replies_to_allowed_traffic_come_back_although_no_ingress_rule_lists_them() {
     // tcp from 10.20.2.20 to port 40000, yet the reply to i-00000a01's request arrives.
     let gni = parse(TWO_VPCS);
     let mut t = Tracer::new(&gni, &env()).unwrap();
-    let req = t.from_interface("i-00000a01", ip("10.20.2.20"), Proto::Tcp(5432)).unwrap();
+    let req = t
+        .from_interface("i-00000a01", ip("10.20.2.20"), Proto::Tcp(5432))
+        .unwrap();
     assert!(t.delivered_to(&req, "i-00000a02"));
     let reply = t.reply(&req).unwrap().expect("request delivered");
     assert!(reply.return_flow);
     assert!(t.delivered_to(&reply, "i-00000a01"), "{}", show(&t, &reply));
-    assert_eq!((reply.output.nw_src, reply.output.tp_src), (ip("10.20.2.20"), 5432));
+    assert_eq!(
+        (reply.output.nw_src, reply.output.tp_src),
+        (ip("10.20.2.20"), 5432)
+    );
 
     // The same packet with no request before it is a new connection and is dropped.
     let mut fresh = Tracer::new(&gni, &env()).unwrap();
     let unsolicited = fresh.send_from("i-00000a02", reply.input).unwrap();
-    assert!(!fresh.delivered_to(&unsolicited, "i-00000a01"), "{}", show(&fresh, &unsolicited));
+    assert!(
+        !fresh.delivered_to(&unsolicited, "i-00000a01"),
+        "{}",
+        show(&fresh, &unsolicited)
+    );
 }
 
 #[test]
@@ -189,7 +216,11 @@ fn two_vpcs_with_the_same_cidr_never_reach_each_other() {
         ("10.20.2.11", Proto::Icmp),
     ] {
         let r = t.from_interface("i-00000b01", ip(to), proto).unwrap();
-        assert!(!t.delivered_to_any_instance(&r), "to {to}: {}", show(&t, &r));
+        assert!(
+            !t.delivered_to_any_instance(&r),
+            "to {to}: {}",
+            show(&t, &r)
+        );
     }
     // 10.20.1.30 (i-00000a03 in VPC a) would be on i-00000b01's own subnet: ARP finds nobody,
     // and a frame sent blindly to i-00000a03's MAC floods VPC b's subnet only.
@@ -198,8 +229,16 @@ fn two_vpcs_with_the_same_cidr_never_reach_each_other() {
     let (b01_mac, a03_mac) = (b01.mac.0, a03.mac.0);
     let arp = Packet::arp_request(b01_mac, ip("10.20.1.10"), ip("10.20.1.30"));
     let r = t.send_from("i-00000b01", arp).unwrap();
-    assert!(matches!(r.verdict, Verdict::Flooded { .. }), "{}", show(&t, &r));
-    let blind = Packet::tcp((b01_mac, a03_mac), (ip("10.20.1.10"), 1), (ip("10.20.1.30"), 80));
+    assert!(
+        matches!(r.verdict, Verdict::Flooded { .. }),
+        "{}",
+        show(&t, &r)
+    );
+    let blind = Packet::tcp(
+        (b01_mac, a03_mac),
+        (ip("10.20.1.10"), 1),
+        (ip("10.20.1.30"), 80),
+    );
     let r = t.send_from("i-00000b01", blind).unwrap();
     let a03_port = t.port_of("i-00000a03").unwrap();
     match &r.verdict {
@@ -207,7 +246,9 @@ fn two_vpcs_with_the_same_cidr_never_reach_each_other() {
         other => assert!(!t.delivered_to_any_instance(&r), "{other:?}"),
     }
     // And the other way: 10.20.1.10 from VPC a is i-00000a01 itself, never i-00000b01.
-    let r = t.from_interface("i-00000a03", ip("10.20.1.10"), Proto::Tcp(22)).unwrap();
+    let r = t
+        .from_interface("i-00000a03", ip("10.20.1.10"), Proto::Tcp(22))
+        .unwrap();
     assert!(!t.delivered_to(&r, "i-00000b01"), "{}", show(&t, &r));
 }
 
@@ -218,13 +259,26 @@ fn an_elastic_ip_is_reachable_from_outside_only_on_allowed_ports() {
     let gni = parse(TWO_VPCS);
     let mut t = Tracer::new(&gni, &env()).unwrap();
     let elastic = ip("203.0.113.10");
-    let r = t.from_internet(ip("8.8.8.8"), elastic, Proto::Tcp(80)).unwrap();
+    let r = t
+        .from_internet(ip("8.8.8.8"), elastic, Proto::Tcp(80))
+        .unwrap();
     assert!(t.delivered_to(&r, "i-00000a01"), "{}", show(&t, &r));
-    assert_eq!(r.output.nw_dst, ip("10.20.1.10"), "DNAT to the private address");
-    assert!(r.devices().len() >= 4, "eucart, eucabr, VPC router, subnet bridge");
-    let r = t.from_internet(ip("8.8.8.8"), elastic, Proto::Tcp(22)).unwrap();
+    assert_eq!(
+        r.output.nw_dst,
+        ip("10.20.1.10"),
+        "DNAT to the private address"
+    );
+    assert!(
+        r.devices().len() >= 4,
+        "eucart, eucabr, VPC router, subnet bridge"
+    );
+    let r = t
+        .from_internet(ip("8.8.8.8"), elastic, Proto::Tcp(22))
+        .unwrap();
     assert!(!t.delivered_to_any_instance(&r), "{}", show(&t, &r));
-    let r = t.from_internet(ip("198.51.100.9"), elastic, Proto::Tcp(22)).unwrap();
+    let r = t
+        .from_internet(ip("198.51.100.9"), elastic, Proto::Tcp(22))
+        .unwrap();
     assert!(t.delivered_to(&r, "i-00000a01"), "{}", show(&t, &r));
     // The reply leaves with the elastic IP as source.
     let reply = t.reply(&r).unwrap().unwrap();
@@ -238,7 +292,9 @@ fn outbound_traffic_from_an_elastic_ip_instance_leaves_with_the_elastic_ip() {
     // the internet, seen there from its elastic IP; the answer comes back to it.
     let gni = parse(TWO_VPCS);
     let mut t = Tracer::new(&gni, &env()).unwrap();
-    let r = t.from_interface("i-00000a01", ip("8.8.8.8"), Proto::Tcp(443)).unwrap();
+    let r = t
+        .from_interface("i-00000a01", ip("8.8.8.8"), Proto::Tcp(443))
+        .unwrap();
     assert!(t.delivered_to_internet(&r), "{}", show(&t, &r));
     assert_eq!(r.output.nw_src, ip("203.0.113.10"));
     let reply = t.reply(&r).unwrap().unwrap();
@@ -255,12 +311,17 @@ fn a_private_subnet_reaches_out_through_its_nat_gateway_and_is_not_reachable_fro
     let xml = edited();
     let gni = parse(&xml);
     let mut t = Tracer::new(&gni, &env()).unwrap();
-    let r = t.from_interface("i-00000a02", ip("8.8.8.8"), Proto::Tcp(443)).unwrap();
+    let r = t
+        .from_interface("i-00000a02", ip("8.8.8.8"), Proto::Tcp(443))
+        .unwrap();
     assert!(t.delivered_to_internet(&r), "{}", show(&t, &r));
     assert_eq!(r.output.nw_src, ip("203.0.113.12"), "{}", show(&t, &r));
     let reply = t.reply(&r).unwrap().unwrap();
     assert!(t.delivered_to(&reply, "i-00000a02"), "{}", show(&t, &reply));
-    assert_eq!((reply.output.nw_dst, reply.output.tp_dst), (ip("10.20.2.20"), 40000));
+    assert_eq!(
+        (reply.output.nw_dst, reply.output.tp_dst),
+        (ip("10.20.2.20"), 40000)
+    );
     assert_eq!(reply.output.nw_src, ip("8.8.8.8"));
 
     let mut outside = Tracer::new(&gni, &env()).unwrap();
@@ -270,7 +331,11 @@ fn a_private_subnet_reaches_out_through_its_nat_gateway_and_is_not_reachable_fro
         ("10.20.2.20", Proto::Tcp(22)),
     ] {
         let r = outside.from_internet(ip("8.8.8.8"), ip(to), proto).unwrap();
-        assert!(!outside.delivered_to_any_instance(&r), "to {to}: {}", show(&outside, &r));
+        assert!(
+            !outside.delivered_to_any_instance(&r),
+            "to {to}: {}",
+            show(&outside, &r)
+        );
     }
 }
 
@@ -281,11 +346,16 @@ fn network_acls_are_stateless_so_an_unlisted_reply_is_denied() {
     // internet's reply to i-00000a02 stops at subnet a2's NACL although the SG would take it.
     let gni = parse(TWO_VPCS);
     let mut t = Tracer::new(&gni, &env()).unwrap();
-    let r = t.from_interface("i-00000a02", ip("8.8.8.8"), Proto::Tcp(443)).unwrap();
+    let r = t
+        .from_interface("i-00000a02", ip("8.8.8.8"), Proto::Tcp(443))
+        .unwrap();
     assert!(t.delivered_to_internet(&r), "{}", show(&t, &r));
     let reply = t.reply(&r).unwrap().unwrap();
     let (chain, rule) = dropping_rule(&t, &reply).unwrap_or_else(|| panic!("{}", show(&t, &reply)));
-    assert!(chain.starts_with("acl_ingress_") && rule.ends_with("default_deny"), "{rule}");
+    assert!(
+        chain.starts_with("acl_ingress_") && rule.ends_with("default_deny"),
+        "{rule}"
+    );
 }
 
 #[test]
@@ -294,11 +364,19 @@ fn a_subnet_whose_route_table_lacks_an_igw_route_has_no_internet() {
     // elastic IP notwithstanding. vpc-0000000b's table is "local" only.
     let gni = parse(TWO_VPCS);
     let mut t = Tracer::new(&gni, &env()).unwrap();
-    let r = t.from_interface("i-00000b01", ip("8.8.8.8"), Proto::Tcp(443)).unwrap();
-    assert!(matches!(r.verdict, Verdict::NoRoute { .. }), "{}", show(&t, &r));
+    let r = t
+        .from_interface("i-00000b01", ip("8.8.8.8"), Proto::Tcp(443))
+        .unwrap();
+    assert!(
+        matches!(r.verdict, Verdict::NoRoute { .. }),
+        "{}",
+        show(&t, &r)
+    );
     // So no connection from outside can be answered either: whatever reaches the instance,
     // its reply has no way out.
-    let r = t.from_internet(ip("8.8.8.8"), ip("203.0.113.11"), Proto::Tcp(22)).unwrap();
+    let r = t
+        .from_internet(ip("8.8.8.8"), ip("203.0.113.11"), Proto::Tcp(22))
+        .unwrap();
     if let Some(reply) = t.reply(&r).unwrap() {
         assert!(!t.delivered_to_internet(&reply), "{}", show(&t, &reply));
     }
@@ -312,13 +390,23 @@ fn a_network_acl_deny_entry_wins_over_a_later_allow() {
     let xml = edited();
     let gni = parse(&xml);
     let mut t = Tracer::new(&gni, &env()).unwrap();
-    let r = t.from_interface("i-00000a01", ip("10.20.2.20"), Proto::Tcp(23)).unwrap();
+    let r = t
+        .from_interface("i-00000a01", ip("10.20.2.20"), Proto::Tcp(23))
+        .unwrap();
     let (chain, _) = dropping_rule(&t, &r).unwrap_or_else(|| panic!("{}", show(&t, &r)));
-    assert!(chain.starts_with("acl_ingress_"), "{chain}: {}", show(&t, &r));
+    assert!(
+        chain.starts_with("acl_ingress_"),
+        "{chain}: {}",
+        show(&t, &r)
+    );
     // #200 still lets other VPC traffic in, and tcp/23 from inside subnet a2 is not NACL'd.
-    let r = t.from_interface("i-00000a01", ip("10.20.2.20"), Proto::Tcp(5432)).unwrap();
+    let r = t
+        .from_interface("i-00000a01", ip("10.20.2.20"), Proto::Tcp(5432))
+        .unwrap();
     assert!(t.delivered_to(&r, "i-00000a02"), "{}", show(&t, &r));
-    let r = t.from_interface("eni-00000a11", ip("10.20.2.20"), Proto::Tcp(23)).unwrap();
+    let r = t
+        .from_interface("eni-00000a11", ip("10.20.2.20"), Proto::Tcp(23))
+        .unwrap();
     assert!(t.delivered_to(&r, "i-00000a02"), "{}", show(&t, &r));
 }
 
@@ -329,9 +417,15 @@ fn a_route_to_an_eni_with_source_dest_check_off_reaches_that_instance() {
     // addressed to it. Subnet a2 routes 192.0.2.0/24 to eni-00000a03; sg-a1 allows tcp/80.
     let gni = parse(TWO_VPCS);
     let mut t = Tracer::new(&gni, &env()).unwrap();
-    let r = t.from_interface("i-00000a02", ip("192.0.2.5"), Proto::Tcp(80)).unwrap();
+    let r = t
+        .from_interface("i-00000a02", ip("192.0.2.5"), Proto::Tcp(80))
+        .unwrap();
     assert!(t.delivered_to(&r, "i-00000a03"), "{}", show(&t, &r));
-    assert_eq!(r.output.nw_dst, ip("192.0.2.5"), "the destination is not rewritten");
+    assert_eq!(
+        r.output.nw_dst,
+        ip("192.0.2.5"),
+        "the destination is not rewritten"
+    );
     // The appliance may send from the address it serves: its anti-spoofing lets it out. The
     // reply then meets subnet a2's stateless NACL, which allows only 10.20.0.0/16 in.
     let reply = t.reply(&r).unwrap().unwrap();
@@ -346,17 +440,33 @@ fn anti_spoofing_drops_packets_with_a_forged_source() {
     // address or MAC that is not its own.
     let gni = parse(TWO_VPCS);
     let mut t = Tracer::new(&gni, &env()).unwrap();
-    let honest = t.packet_from("i-00000a01", ip("10.20.2.20"), Proto::Tcp(5432)).unwrap();
-    let forged_ip = Packet { nw_src: ip("10.20.1.99"), ..honest };
+    let honest = t
+        .packet_from("i-00000a01", ip("10.20.2.20"), Proto::Tcp(5432))
+        .unwrap();
+    let forged_ip = Packet {
+        nw_src: ip("10.20.1.99"),
+        ..honest
+    };
     let r = t.send_from("i-00000a01", forged_ip).unwrap();
     let (chain, rule) = dropping_rule(&t, &r).unwrap_or_else(|| panic!("{}", show(&t, &r)));
     assert_eq!(chain, "ic_i-00000a01_prechain");
     assert!(rule.ends_with("antispoof_ip"), "{rule}");
-    let forged_mac = Packet { eth_src: [0xd0, 0x0d, 0, 0, 0x0a, 0x99], ..honest };
+    let forged_mac = Packet {
+        eth_src: [0xd0, 0x0d, 0, 0, 0x0a, 0x99],
+        ..honest
+    };
     let r = t.send_from("i-00000a01", forged_mac).unwrap();
     assert!(dropping_rule(&t, &r).is_some_and(|(_, rule)| rule.ends_with("antispoof_mac")));
     // Forging another VPC member's address (10.20.1.30 is i-00000a03) is still forging.
-    let r = t.send_from("i-00000a01", Packet { nw_src: ip("10.20.1.30"), ..honest }).unwrap();
+    let r = t
+        .send_from(
+            "i-00000a01",
+            Packet {
+                nw_src: ip("10.20.1.30"),
+                ..honest
+            },
+        )
+        .unwrap();
     assert!(!t.delivered_to_any_instance(&r), "{}", show(&t, &r));
     // The honest packet passes.
     let r = t.send_from("i-00000a01", honest).unwrap();
@@ -371,7 +481,9 @@ fn dhcp_answers_each_interface_with_its_private_address() {
     let mut t = Tracer::new(&gni, &env()).unwrap();
     let (_, interface) = t.interface("i-00000a01").unwrap();
     let mac = interface.mac.0;
-    let r = t.send_from("i-00000a01", Packet::dhcp_request(mac)).unwrap();
+    let r = t
+        .send_from("i-00000a01", Packet::dhcp_request(mac))
+        .unwrap();
     match r.verdict {
         Verdict::DhcpReply { lease, gateway, .. } => {
             assert_eq!(lease.ip_addr, ip("10.20.1.10"));

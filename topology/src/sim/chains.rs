@@ -142,6 +142,6 @@ impl Walk<'_> {
             nw_dst_rewritten: *nw_dst_rewritten,
         };
         let mut ask = || is_return(direction, state, pkt, *orig_tuple, *ingress_device);
-        cond.matches(&m, &snap.ip_groups, &mut ask)
+        cond.matches(&snap.predicates, &m, &snap.ip_groups, &mut ask)
     }
 }

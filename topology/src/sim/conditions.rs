@@ -60,7 +60,7 @@ pub(crate) type AddressGroups = [super::fast_hash::FastSet<Ipv4Addr>];
 
 /// Which of the packet's port groups a port-group predicate reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum GroupOf {
+pub(crate) enum GroupOf {
     Origin,
     InPort,
     OutPort,
@@ -68,7 +68,7 @@ enum GroupOf {
 
 /// One set predicate of a condition, with its inversion flag where it has one.
 #[derive(Debug, Clone)]
-enum Predicate {
+pub(crate) enum Predicate {
     /// `matchForwardFlow` (false) or `matchReturnFlow` (true).
     Direction(bool),
     NoVlan,
@@ -95,12 +95,14 @@ enum Predicate {
 }
 
 /// A condition as the list of its set predicates, in MidoNet's evaluation order, so that a
-/// rule with two fields costs two checks.
+/// rule with two fields costs two checks. The predicates live in one pool per snapshot, those
+/// of a chain's rules next to each other, so a chain walk reads memory in order.
 #[derive(Debug, Clone)]
 pub(crate) struct Compiled {
     invert: bool,
     fragment: FragmentPolicy,
-    predicates: Box<[Predicate]>,
+    start: u32,
+    len: u32,
 }
 
 /// Id -> index tables a condition's references are resolved through.
@@ -124,9 +126,11 @@ fn mac_pair(mac: &Option<String>, mask: &Option<String>) -> Option<(Mac, Mac)> {
 }
 
 impl Compiled {
-    pub fn new(c: &Condition, r: &Resolver<'_>) -> Self {
+    /// Compiles `c`, appending its predicates to `pool`.
+    pub fn new(c: &Condition, r: &Resolver<'_>, pool: &mut Vec<Predicate>) -> Self {
         use Predicate as P;
-        let mut p = Vec::new();
+        let start = pool.len();
+        let p = pool;
         if c.match_forward_flow {
             p.push(P::Direction(false));
         }
@@ -216,13 +220,15 @@ impl Compiled {
             fragment: c
                 .fragment_policy
                 .unwrap_or_else(|| c.default_fragment_policy()),
-            predicates: p.into_boxed_slice(),
+            start: start as u32,
+            len: (p.len() - start) as u32,
         }
     }
 
     /// Matches the condition; `is_return` is asked only if a flow-direction predicate is set.
     pub fn matches(
         &self,
+        pool: &[Predicate],
         m: &MatchContext<'_>,
         groups: &AddressGroups,
         is_return: &mut dyn FnMut() -> bool,
@@ -230,8 +236,8 @@ impl Compiled {
         if !fragment_allows(self.fragment, m.packet.fragment) {
             return false;
         }
-        let all = self
-            .predicates
+        let (start, end) = (self.start as usize, (self.start + self.len) as usize);
+        let all = pool[start..end]
             .iter()
             .all(|p| holds(p, m, groups, is_return));
         all != self.invert

@@ -13,7 +13,7 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use uuid::Uuid;
 
-use super::conditions::{Compiled, Index, Prefix, Resolver};
+use super::conditions::{Compiled, Index, Predicate, Prefix, Resolver};
 use super::fast_hash::{FastMap, FastSet};
 use super::packet::Mac;
 use crate::{
@@ -141,6 +141,8 @@ pub struct Snapshot {
     pub(crate) devices: Vec<Device>,
     pub(crate) ports: Vec<PortEntry>,
     pub(crate) chains: Vec<ChainEntry>,
+    /// Every rule's predicates, chain by chain (`Compiled` holds ranges into it).
+    pub(crate) predicates: Vec<Predicate>,
     pub(crate) ip_groups: Vec<FastSet<Ipv4Addr>>,
     pub(crate) port_index: FastMap<Uuid, Index>,
     pub(crate) device_index: FastMap<Uuid, Index>,
@@ -389,6 +391,7 @@ impl SnapshotBuilder {
             port_groups: &pg_index,
         };
         let mut chains = Vec::with_capacity(self.chains.len());
+        let mut predicates = Vec::new();
         for (c, rules) in &self.chains {
             if let Some(n) = &c.name {
                 names.entry(c.id).or_insert_with(|| n.clone());
@@ -411,7 +414,7 @@ impl SnapshotBuilder {
                 entries.push(RuleEntry {
                     id: r.id,
                     kind: r.rule_type,
-                    condition: Compiled::new(&r.condition, &resolver),
+                    condition: Compiled::new(&r.condition, &resolver, &mut predicates),
                     jump,
                     flow_action: r.flow_action.unwrap_or(FlowAction::Accept),
                     targets,
@@ -446,6 +449,7 @@ impl SnapshotBuilder {
             devices,
             ports,
             chains,
+            predicates,
             ip_groups,
             port_index,
             device_index,

@@ -5,7 +5,8 @@
 //! interfaces' security-group chains, the NACL chains and both VPCs' elastic-IP NAT.
 //!
 //! `taskset -c 0 cargo bench -p translator --features test-util --bench sim_trace`
-//! Options: `--vpcs N` (1000), `--instances N` (10000), `--rounds N` (9), `--millis M` (500 per
+//! Options: `--vpcs N` (1000), `--instances N` (10000), `--pairs N` (1000 instance pairs tried),
+//! `--rounds N` (9), `--millis M` (500 per
 //! measurement). Prints every round, then the median and best.
 
 use std::hint::black_box;
@@ -103,7 +104,7 @@ fn main() {
         .collect();
     let mut paths = Vec::new();
     let mut devices = 0usize;
-    for pair in with_eip.windows(2).take(1000) {
+    for pair in with_eip.windows(2).take(arg("--pairs", 1000)) {
         let (from, (_, to)) = (&pair[0].0, &pair[1]);
         for port in [22, 80, 443, 8080, 3306, 5432] {
             let p = tracer

@@ -70,7 +70,8 @@ impl Walk<'_> {
                 }),
                 RuleType::Return => Some(Action::Return),
                 RuleType::Jump => {
-                    let target = rule.jump.unwrap_or(c);
+                    // Every jump has a target: `SnapshotBuilder::build` refuses one without.
+                    let target = rule.jump;
                     if self.chain_stack.contains(&target) {
                         hop(self, RuleResult::JumpIgnored);
                         continue;

@@ -102,7 +102,7 @@ pub(crate) struct Compiled {
     invert: bool,
     fragment: FragmentPolicy,
     start: u32,
-    len: u32,
+    len: u16,
 }
 
 /// Id -> index tables a condition's references are resolved through.
@@ -221,7 +221,7 @@ impl Compiled {
                 .fragment_policy
                 .unwrap_or_else(|| c.default_fragment_policy()),
             start: start as u32,
-            len: (p.len() - start) as u32,
+            len: (p.len() - start) as u16,
         }
     }
 
@@ -236,7 +236,8 @@ impl Compiled {
         if !fragment_allows(self.fragment, m.packet.fragment) {
             return false;
         }
-        let (start, end) = (self.start as usize, (self.start + self.len) as usize);
+        let start = self.start as usize;
+        let end = start + usize::from(self.len);
         let all = pool[start..end]
             .iter()
             .all(|p| holds(p, m, groups, is_return));

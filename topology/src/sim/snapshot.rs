@@ -13,7 +13,7 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use uuid::Uuid;
 
-use super::conditions::{Compiled, Index, Predicate, Prefix, Resolver};
+use super::conditions::{Compiled, Index, Predicate, Prefix, Resolver, NONE};
 use super::fast_hash::{FastMap, FastSet};
 use super::packet::Mac;
 use crate::{
@@ -36,6 +36,8 @@ pub enum SnapshotError {
         rule: Uuid,
         target: Uuid,
     },
+    #[error("chain {chain}: rule {rule} is a jump without jumpChainId")]
+    JumpWithoutTarget { chain: Uuid, rule: Uuid },
     #[error("route {route}: router {router} is not in the snapshot")]
     RouteRouter { route: Uuid, router: Uuid },
     #[error("bridge {bridge}: {what} refers to a bridge not in the snapshot")]
@@ -128,9 +130,10 @@ pub(crate) struct RuleEntry {
     pub id: Uuid,
     pub kind: RuleType,
     pub condition: Compiled,
-    pub jump: Option<Index>,
+    /// The jump target; `conditions::NONE` unless a jump.
+    pub jump: Index,
     pub flow_action: FlowAction,
-    pub targets: Vec<NatTarget>,
+    pub targets: Box<[NatTarget]>,
     /// Forward NAT whose targets all keep ports: a stateless 1:1 rewrite (floating IP).
     pub static_nat: bool,
 }
@@ -400,15 +403,21 @@ impl SnapshotBuilder {
             for r in rules {
                 let jump = match (r.rule_type, r.jump_chain_id) {
                     (RuleType::Jump, Some(t)) => {
-                        Some(*chain_index.get(&t).ok_or(SnapshotError::Jump {
+                        *chain_index.get(&t).ok_or(SnapshotError::Jump {
                             chain: c.id,
                             rule: r.id,
                             target: t,
-                        })?)
+                        })?
                     }
-                    _ => None,
+                    (RuleType::Jump, None) => {
+                        return Err(SnapshotError::JumpWithoutTarget {
+                            chain: c.id,
+                            rule: r.id,
+                        })
+                    }
+                    _ => NONE,
                 };
-                let targets = r.nat_targets.clone().unwrap_or_default();
+                let targets: Box<[NatTarget]> = r.nat_targets.clone().unwrap_or_default().into();
                 let static_nat = !targets.is_empty()
                     && targets.iter().all(|t| t.port_from == 0 && t.port_to == 0);
                 entries.push(RuleEntry {

@@ -854,6 +854,15 @@ fn build_refuses_dangling_references_and_unplugged_ports_drop() {
     b.chain(chain(900), vec![j]);
     assert!(matches!(b.build(), Err(SnapshotError::Jump { .. })));
     let mut b = base();
+    b.chain(
+        chain(900),
+        vec![rule(902, RuleType::Jump, Condition::default())],
+    );
+    assert!(matches!(
+        b.build(),
+        Err(SnapshotError::JumpWithoutTarget { .. })
+    ));
+    let mut b = base();
     b.ports.retain(|p| p.id != id(VM2));
     b.port(Port {
         outbound_filter_id: Some(id(998)),

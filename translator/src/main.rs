@@ -21,6 +21,7 @@ use translator::engine::Engine;
 use translator::hosts::{self, Registration, WantedHost, DEFAULT_TUNNEL_ZONE};
 use translator::metadata::{MetadataConfig, MetadataPlane};
 use translator::reconcile::{actual, apply, plan};
+use translator::trace;
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -103,6 +104,34 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Trace a packet through the GNI's translated topology, one hop per line: no store
+    /// needed, every node and gateway taken as a live MidoNet host.
+    Trace {
+        #[command(flatten)]
+        gni: GniArg,
+        /// Where the packet comes from: an instance (`i-…`), an interface (`eni-…`), or
+        /// `internet` (in by the first gateway).
+        #[arg(long)]
+        from: String,
+        /// Where it goes: an address, or an instance or interface (its private address).
+        #[arg(long)]
+        to: String,
+        /// `tcp`, `udp` or `icmp` (an echo request).
+        #[arg(long, default_value = "tcp")]
+        proto: String,
+        /// The destination port (tcp, udp).
+        #[arg(long)]
+        dport: Option<u16>,
+        /// The source address of a packet from the internet.
+        #[arg(long, default_value = "8.8.8.8")]
+        src: std::net::Ipv4Addr,
+        /// Trace the reply too (stateful: return flow, reverse NAT).
+        #[arg(long)]
+        reply: bool,
+        /// List the rules that did not match as well.
+        #[arg(long)]
+        all_rules: bool,
+    },
     /// Delete everything the translator made but the core (`eucart`, `eucabr`, gateways).
     Flush {
         /// Delete the core too.
@@ -184,6 +213,10 @@ impl Command {
             return;
         }
         let gni_file = file.gni.take().map(toml::Spanned::into_inner);
+        if let Command::Trace { gni, .. } = self {
+            gni.gni = layered(m, "gni", std::mem::take(&mut gni.gni), gni_file);
+            return;
+        }
         let (gni, target) = match self {
             Command::Run {
                 gni,
@@ -199,7 +232,9 @@ impl Command {
                 (&mut gni.gni, target)
             }
             Command::Flush { gni, target, .. } => (gni, target),
-            Command::RegisterHosts { .. } => unreachable!("layered above"),
+            Command::RegisterHosts { .. } | Command::Trace { .. } => {
+                unreachable!("layered above")
+            }
         };
         *gni = layered(m, "gni", std::mem::take(gni), gni_file);
         target.layer(m, file);
@@ -212,6 +247,7 @@ impl Command {
             | Command::Apply { gni, target, .. }
             | Command::Plan { gni, target } => (&gni.gni, target),
             Command::Flush { gni, target, .. } => (gni, target),
+            Command::Trace { gni, .. } => return format!("GNI {}", gni.gni.display()),
             Command::RegisterHosts {
                 api,
                 hosts,
@@ -410,6 +446,31 @@ async fn main() -> anyhow::Result<()> {
             if !report.apply.is_success() {
                 anyhow::bail!("{} operations failed", report.apply.failed.len());
             }
+            Ok(())
+        }
+        Command::Trace {
+            gni,
+            from,
+            to,
+            proto,
+            dport,
+            src,
+            reply,
+            all_rules,
+        } => {
+            let view = read_gni(&gni.gni).await?;
+            let proto = trace::parse_proto(&proto, dport).map_err(anyhow::Error::msg)?;
+            let env = trace::offline_environment(&view, "5.0.0.0");
+            let mut tracer = trace::Tracer::new(&view, &env)?;
+            let request = trace::TraceRequest {
+                from,
+                to,
+                proto,
+                internet_source: src,
+                reply,
+                all_rules,
+            };
+            print!("{}", tracer.run(&request)?);
             Ok(())
         }
         Command::Plan { gni, target } => {

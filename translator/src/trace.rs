@@ -5,7 +5,7 @@
 //! The upstream router behind each gateway is outside MidoNet: its MAC would be learned by
 //! `eucart` from the wire, so it is seeded here as `UPSTREAM_MAC` to let traffic leave.
 
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr};
 
 use topology::sim::{
     simulate, ConnectionState, FlowRecord, Mac, Packet, SimulateError, Snapshot, SnapshotBuilder,
@@ -13,7 +13,7 @@ use topology::sim::{
 };
 use uuid::Uuid;
 
-use crate::desired::{self, names, Desired, Environment, TranslateError};
+use crate::desired::{self, names, Desired, Environment, RegisteredHost, TranslateError};
 use crate::gni::{Gni, Instance, Interface};
 
 /// The MAC the simulation gives the upstream router behind every gateway.
@@ -258,5 +258,136 @@ fn packet(eth: (Mac, Mac), src: Ipv4Addr, dst: Ipv4Addr, proto: Proto) -> Packet
         Proto::Tcp(port) => Packet::tcp(eth, (src, SOURCE_PORT), (dst, port)),
         Proto::Udp(port) => Packet::udp(eth, (src, SOURCE_PORT), (dst, port)),
         Proto::Icmp => Packet::icmp(eth, src, dst, 8, ECHO_ID),
+    }
+}
+
+/// A MidoNet host for every node and gateway host of `gni`, so that an offline trace binds
+/// every port as a live cloud would; ids are UUIDv5 of the address, stable across runs.
+pub fn offline_environment(gni: &Gni, version: &str) -> Environment {
+    let mut env = Environment::new(version);
+    let nodes = gni
+        .config
+        .clusters
+        .values()
+        .flat_map(|c| c.nodes.keys().copied());
+    let gateways = gni.config.gateways.iter().map(|g| g.host_ip);
+    let mut addresses: Vec<Ipv4Addr> = nodes.chain(gateways).collect();
+    addresses.sort();
+    addresses.dedup();
+    for address in addresses {
+        env.hosts.push(RegisteredHost {
+            id: Uuid::new_v5(&names::NAMESPACE, format!("host/{address}").as_bytes()),
+            name: address.to_string(),
+            addresses: vec![IpAddr::V4(address)],
+        });
+    }
+    env
+}
+
+/// What `translator trace` asks, in Eucalyptus terms.
+#[derive(Debug, Clone)]
+pub struct TraceRequest {
+    /// `i-…`, `eni-…`, or `internet` (in by the first gateway, from `internet_source`).
+    pub from: String,
+    /// An address, or an instance/interface whose private address is meant.
+    pub to: String,
+    pub proto: Proto,
+    pub internet_source: Ipv4Addr,
+    /// Trace the reply too, after the request (stateful: return flow, reverse NAT).
+    pub reply: bool,
+    /// List rules that did not match as well.
+    pub all_rules: bool,
+}
+
+impl Tracer<'_> {
+    /// The address `to` names: itself if an address, else the interface's private address.
+    pub fn address_of(&self, to: &str) -> Result<Ipv4Addr, TraceError> {
+        match to.parse() {
+            Ok(a) => Ok(a),
+            Err(_) => Ok(self.interface(to)?.1.private_ip),
+        }
+    }
+
+    /// Runs `request` and renders the trace (and the reply's), one hop per line.
+    pub fn run(&mut self, request: &TraceRequest) -> Result<String, TraceError> {
+        let to = self.address_of(&request.to)?;
+        let record = if request.from == "internet" {
+            self.from_internet(request.internet_source, to, request.proto)?
+        } else {
+            self.from_interface(&request.from, to, request.proto)?
+        };
+        let mut out = record.render(&self.snapshot, request.all_rules);
+        if request.reply {
+            match self.reply(&record)? {
+                Some(reply) => {
+                    out.push_str("\nreply:\n");
+                    out.push_str(&reply.render(&self.snapshot, request.all_rules));
+                }
+                None => out.push_str("\nreply: none (the request was not delivered)\n"),
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Parses `tcp`, `udp` or `icmp` with a destination port (needed for tcp and udp).
+pub fn parse_proto(proto: &str, dport: Option<u16>) -> Result<Proto, String> {
+    match (proto.to_ascii_lowercase().as_str(), dport) {
+        ("tcp", Some(p)) => Ok(Proto::Tcp(p)),
+        ("udp", Some(p)) => Ok(Proto::Udp(p)),
+        ("icmp", _) => Ok(Proto::Icmp),
+        ("tcp" | "udp", None) => Err(format!("--proto {proto} needs --dport")),
+        _ => Err(format!("--proto {proto}: expected tcp, udp or icmp")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TWO_VPCS: &str = include_str!("../testdata/gni/two-vpcs.xml");
+
+    fn request(from: &str, to: &str, proto: Proto) -> TraceRequest {
+        TraceRequest {
+            from: from.into(),
+            to: to.into(),
+            proto,
+            internet_source: Ipv4Addr::new(8, 8, 8, 8),
+            reply: true,
+            all_rules: false,
+        }
+    }
+
+    #[test]
+    fn an_offline_trace_binds_every_instance_and_names_hops_by_their_eucanetd_names() {
+        let gni = crate::gni::parse(TWO_VPCS).unwrap();
+        let env = offline_environment(&gni, "5.0.0.0");
+        let mut t = Tracer::new(&gni, &env).unwrap();
+        for (_, i) in gni.interfaces() {
+            assert!(t.port_of(i.name.as_str()).is_ok(), "{}", i.name);
+        }
+        let text = t
+            .run(&request("i-00000a01", "i-00000a02", Proto::Tcp(5432)))
+            .unwrap();
+        assert!(text.contains("router vr_vpc-0000000a_"), "{text}");
+        assert!(
+            text.contains(
+                "verdict delivered to port vb_vpc-0000000a_subnet-000000a2/port/i-00000a02"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("reply:"), "{text}");
+        let text = t
+            .run(&request("internet", "203.0.113.10", Proto::Tcp(22)))
+            .unwrap();
+        assert!(text.contains("verdict dropped by rule"), "{text}");
+    }
+
+    #[test]
+    fn protocols_need_a_port_except_icmp() {
+        assert_eq!(parse_proto("tcp", Some(22)), Ok(Proto::Tcp(22)));
+        assert_eq!(parse_proto("ICMP", None), Ok(Proto::Icmp));
+        assert!(parse_proto("udp", None).is_err());
+        assert!(parse_proto("sctp", Some(1)).is_err());
     }
 }

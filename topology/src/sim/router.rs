@@ -20,12 +20,12 @@ use crate::{PortType, RouteType};
 
 /// The route for (`src`, `dst`) on `dev`, as MidoNet's routing table picks it; `flow_hash`
 /// is asked only when several routes tie (ECMP).
-pub(crate) fn lookup<'d>(
-    dev: &'d Device,
+pub(crate) fn lookup(
+    dev: &Device,
     src: Ipv4Addr,
     dst: Ipv4Addr,
     flow_hash: impl FnOnce() -> u64,
-) -> Option<&'d RouteEntry> {
+) -> Option<&RouteEntry> {
     let d = u32::from(dst);
     for (len, table) in &dev.routes {
         let mask = if *len == 0 {

@@ -555,7 +555,7 @@ impl SnapshotBuilder {
                     .push(r);
             }
             let mut table: Vec<_> = by_len.into_iter().collect();
-            table.sort_by(|a, b| b.0.cmp(&a.0));
+            table.sort_by_key(|t| std::cmp::Reverse(t.0));
             devices[router as usize].routes = table;
         }
         for (router, ip, mac) in &self.router_arp {

@@ -132,6 +132,15 @@ enum Command {
         #[arg(long)]
         all_rules: bool,
     },
+    /// Print the GNI's reachability matrix: which instances reach which on which ports, and
+    /// which the internet reaches, traced through a fresh translation (no store needed).
+    Audit {
+        #[command(flatten)]
+        gni: GniArg,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Delete everything the translator made but the core (`eucart`, `eucabr`, gateways).
     Flush {
         /// Delete the core too.
@@ -213,7 +222,7 @@ impl Command {
             return;
         }
         let gni_file = file.gni.take().map(toml::Spanned::into_inner);
-        if let Command::Trace { gni, .. } = self {
+        if let Command::Trace { gni, .. } | Command::Audit { gni, .. } = self {
             gni.gni = layered(m, "gni", std::mem::take(&mut gni.gni), gni_file);
             return;
         }
@@ -232,7 +241,7 @@ impl Command {
                 (&mut gni.gni, target)
             }
             Command::Flush { gni, target, .. } => (gni, target),
-            Command::RegisterHosts { .. } | Command::Trace { .. } => {
+            Command::RegisterHosts { .. } | Command::Trace { .. } | Command::Audit { .. } => {
                 unreachable!("layered above")
             }
         };
@@ -247,7 +256,9 @@ impl Command {
             | Command::Apply { gni, target, .. }
             | Command::Plan { gni, target } => (&gni.gni, target),
             Command::Flush { gni, target, .. } => (gni, target),
-            Command::Trace { gni, .. } => return format!("GNI {}", gni.gni.display()),
+            Command::Trace { gni, .. } | Command::Audit { gni, .. } => {
+                return format!("GNI {}", gni.gni.display())
+            }
             Command::RegisterHosts {
                 api,
                 hosts,
@@ -471,6 +482,20 @@ async fn main() -> anyhow::Result<()> {
                 all_rules,
             };
             print!("{}", tracer.run(&request)?);
+            Ok(())
+        }
+        Command::Audit { gni, json } => {
+            let view = read_gni(&gni.gni).await?;
+            let started = std::time::Instant::now();
+            let env = trace::offline_environment(&view, "5.0.0.0");
+            let tracer = trace::Tracer::new(&view, &env)?;
+            let audit = translator::audit::audit(&view, &tracer)?;
+            if json {
+                println!("{:#}", audit.json());
+            } else {
+                print!("{}", audit.table());
+                println!("in {:.3} s", started.elapsed().as_secs_f64());
+            }
             Ok(())
         }
         Command::Plan { gni, target } => {

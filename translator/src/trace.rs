@@ -199,6 +199,20 @@ impl<'g> Tracer<'g> {
         to: Ipv4Addr,
         proto: Proto,
     ) -> Result<FlowRecord, TraceError> {
+        let mut state = std::mem::take(&mut self.state);
+        let r = self.trace_from_internet(src, to, proto, &mut state);
+        self.state = state;
+        r
+    }
+
+    /// `from_internet` with a connection state of the caller's.
+    pub fn trace_from_internet(
+        &self,
+        src: Ipv4Addr,
+        to: Ipv4Addr,
+        proto: Proto,
+        state: &mut ConnectionState,
+    ) -> Result<FlowRecord, TraceError> {
         let gateway = self
             .gni
             .config
@@ -208,7 +222,7 @@ impl<'g> Tracer<'g> {
         let port = desired::gateway_port_id(gateway.external_ip);
         let mac = self.snapshot.port_mac(port).ok_or(TraceError::NoGateway)?;
         let p = packet((UPSTREAM_MAC, mac), src, to, proto);
-        Ok(simulate(&self.snapshot, &mut self.state, port, p)?)
+        Ok(simulate(&self.snapshot, state, port, p)?)
     }
 
     /// Traces the reply to a delivered packet: back in by the port it was delivered to, with

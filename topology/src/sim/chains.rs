@@ -86,12 +86,19 @@ impl Walk<'_> {
                     }
                 }
                 RuleType::Dnat | RuleType::Snat | RuleType::RevDnat | RuleType::RevSnat => {
+                    let (step, result) = match rule.flow_action {
+                        FlowAction::Accept => (Some(Action::Accept), RuleResult::Accept),
+                        FlowAction::Return => (Some(Action::Return), RuleResult::Return),
+                        FlowAction::Continue => (None, RuleResult::Continue),
+                    };
+                    // The rule's line first, then the rewrite it made, as a trace reads.
+                    hop(self, result);
                     self.nat(rule);
-                    match rule.flow_action {
-                        FlowAction::Accept => Some(Action::Accept),
-                        FlowAction::Return => Some(Action::Return),
-                        FlowAction::Continue => None,
+                    if let Some(a) = step {
+                        action = a;
+                        break;
                     }
+                    continue;
                 }
             };
             let result = match step {

@@ -1,5 +1,5 @@
 //! Ours: `trace port <id> src-mac <mac> dst-mac <mac> src <ip> dst <ip> [proto tcp|udp|icmp]
-//! [sport N] [dport N] [reply] [all]` asks our gateway's packet-path simulator
+//! [sport N (40000)] [dport N] [reply] [all]` asks our gateway's packet-path simulator
 //! (`POST /simulations`) and prints the path one hop per line, then the reply's with `reply`.
 
 use serde_json::{json, Map, Value};
@@ -49,6 +49,8 @@ pub fn request(arg: &str) -> Result<Value, String> {
         };
         body.insert(field.into(), value);
     }
+    // A client port, so that the trace reads like real traffic (and its reply's tuple).
+    body.entry("tpSrc").or_insert(json!(40000));
     for (field, word) in [
         ("ingressPortId", "port"),
         ("ethSrc", "src-mac"),
@@ -102,6 +104,7 @@ mod tests {
         assert_eq!(r["tpDst"], 22);
         assert_eq!(r["proto"], "tcp");
         assert_eq!(r["reply"], true);
+        assert_eq!(r["tpSrc"], 40000);
         assert!(request("port 5 src 10.0.0.1")
             .unwrap_err()
             .contains("src-mac"));

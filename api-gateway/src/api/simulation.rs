@@ -131,7 +131,30 @@ pub fn snapshot(store: &Store) -> ApiResult<Snapshot> {
     for (_, br) in &bridges {
         b.bridge(br.clone());
     }
+    // Ports and rules have no names: traces name them by device and address or interface,
+    // and by chain and position, as an operator would point at them.
+    let device_names: std::collections::HashMap<Uuid, String> = store
+        .list(Class::Router)
+        .iter()
+        .chain(store.list(Class::Network).iter())
+        .filter_map(|v| {
+            Some((
+                v["id"].as_str()?.parse().ok()?,
+                v["name"].as_str()?.to_owned(),
+            ))
+        })
+        .collect();
     for (_, p) in typed::<Port>(store, Class::Port)? {
+        let device = p
+            .device_id
+            .and_then(|d| device_names.get(&d).cloned())
+            .unwrap_or_else(|| "?".into());
+        let what = match (&p.port_address, &p.interface_name) {
+            (Some(a), _) => a.to_string(),
+            (None, Some(i)) => i.clone(),
+            (None, None) => p.id.to_string()[..8].to_owned(),
+        };
+        b.name(p.id, format!("{device}/{what}"));
         b.port(p);
     }
     let rules: std::collections::HashMap<Uuid, Rule> = typed::<Rule>(store, Class::Rule)?
@@ -139,10 +162,14 @@ pub fn snapshot(store: &Store) -> ApiResult<Snapshot> {
         .map(|(_, r)| (r.id, r))
         .collect();
     for (v, c) in typed::<Chain>(store, Class::Chain)? {
-        let ordered = ids(&v, "ruleIds")
+        let ordered: Vec<Rule> = ids(&v, "ruleIds")
             .iter()
             .filter_map(|id| rules.get(id).cloned())
             .collect();
+        let chain_name = c.name.clone().unwrap_or_else(|| c.id.to_string());
+        for (i, r) in ordered.iter().enumerate() {
+            b.name(r.id, format!("{chain_name}#{}", i + 1));
+        }
         b.chain(c, ordered);
     }
     for (_, r) in typed::<Route>(store, Class::Route)? {

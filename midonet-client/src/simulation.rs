@@ -13,7 +13,11 @@ impl MidonetClient {
     /// `reply` and `allRules`. The answer holds `request` (and `reply`), each with `verdict`,
     /// `devices`, `returnFlow`, `output` and `trace`, the path one hop per line.
     pub async fn simulate(&self, request: &Value) -> Result<Value, ClientError> {
-        let uri = format!("{}/simulations", self.root().url().trim_end_matches('/'));
+        // Advertised in the root resource by our gateway; a MidoNet lacks it (answered 404).
+        let uri = match self.root().uri("simulations") {
+            Ok(uri) => uri.to_string(),
+            Err(_) => format!("{}/simulations", self.root().url().trim_end_matches('/')),
+        };
         let body = encode("POST", &uri, request)?;
         let json = "application/json";
         let answer = self

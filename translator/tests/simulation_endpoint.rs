@@ -8,6 +8,7 @@ use serde_json::json;
 use translator::desired::interface_port_id;
 use translator::engine::Engine;
 use translator::gni;
+use translator::trace::Proto;
 
 const TWO_VPCS: &str = include_str!("../testdata/gni/two-vpcs.xml");
 
@@ -96,4 +97,58 @@ async fn the_stored_topology_answers_traces_like_the_translated_one() {
     let mut unknown = request(22);
     unknown["ingressPortId"] = json!(uuid::Uuid::nil());
     assert!(cloud.client.simulate(&unknown).await.is_err());
+}
+
+#[tokio::test]
+async fn stored_and_translated_topologies_give_the_same_verdicts() {
+    use topology::sim::packet::MacDisplay;
+    use topology::sim::{simulate, ConnectionState};
+    let cloud = Cloud::start().await;
+    let gni = gni::parse(TWO_VPCS).expect("a valid GNI");
+    let mut engine = Engine::new(cloud.client.clone(), cloud.env.clone());
+    let report = engine.cycle(gni.clone()).await.expect("a cycle");
+    assert!(report.apply.failed.is_empty(), "{:#?}", report.apply.failed);
+    let tracer = translator::trace::Tracer::new(&gni, &cloud.env).expect("translates");
+    let interfaces: Vec<_> = gni.interfaces().map(|(_, i)| i).collect();
+    let mut compared = 0;
+    for from in &interfaces {
+        for to in &interfaces {
+            for proto in [
+                Proto::Tcp(22),
+                Proto::Tcp(80),
+                Proto::Tcp(5432),
+                Proto::Udp(53),
+            ] {
+                let Ok(p) = tracer.packet_from(from.name.as_str(), to.private_ip, proto) else {
+                    continue;
+                };
+                let port = interface_port_id(from);
+                let local = simulate(&tracer.snapshot, &mut ConnectionState::new(), port, p)
+                    .expect("a port of the snapshot");
+                let request = json!({
+                    "ingressPortId": port,
+                    "ethSrc": MacDisplay(p.eth_src).to_string(),
+                    "ethDst": MacDisplay(p.eth_dst).to_string(),
+                    "nwSrc": p.nw_src.to_string(),
+                    "nwDst": p.nw_dst.to_string(),
+                    "proto": if p.nw_proto == 6 { "tcp" } else { "udp" },
+                    "tpSrc": p.tp_src,
+                    "tpDst": p.tp_dst,
+                });
+                let answer = cloud.client.simulate(&request).await.expect("a simulation");
+                let stored = answer["request"]["verdict"].as_str().unwrap_or_default();
+                let delivered = matches!(local.verdict, topology::sim::Verdict::Delivered { .. });
+                assert_eq!(
+                    delivered,
+                    stored.starts_with("delivered"),
+                    "{} -> {} {proto:?}: translated {:?}, stored {stored}",
+                    from.name,
+                    to.private_ip,
+                    local.verdict
+                );
+                compared += 1;
+            }
+        }
+    }
+    assert!(compared > 50, "{compared}");
 }

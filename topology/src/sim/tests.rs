@@ -895,3 +895,57 @@ fn build_refuses_dangling_references_and_unplugged_ports_drop() {
         }
     );
 }
+
+#[test]
+fn dynamic_dnat_binds_the_flow_and_rev_dnat_restores_the_source_of_the_reply() {
+    let mut b = base();
+    // A VIP 10.0.2.200:80 on the router, forwarded to VM2's port 8080; rev_dnat outbound.
+    let to_vip = Condition {
+        nw_dst_address: Some(ip("10.0.2.200")),
+        nw_dst_length: Some(32),
+        ..Condition::default()
+    };
+    let mut dnat = rule(1001, RuleType::Dnat, to_vip);
+    dnat.flow_action = Some(FlowAction::Accept);
+    dnat.nat_targets = Some(vec![NatTarget {
+        address_from: ip("10.0.2.6"),
+        address_to: ip("10.0.2.6"),
+        port_from: 8080,
+        port_to: 8080,
+    }]);
+    let mut rev = rule(1011, RuleType::RevDnat, Condition::default());
+    rev.flow_action = Some(FlowAction::Continue);
+    b.chain(chain(1000), vec![dnat])
+        .chain(chain(1010), vec![rev]);
+    b.routers[0].inbound_filter_id = Some(id(1000));
+    b.routers[0].outbound_filter_id = Some(id(1010));
+    let snap = b.build().unwrap();
+    let mut st = ConnectionState::new();
+    let req = Packet::tcp(
+        (VM1_MAC, rp1_mac()),
+        (ip("10.0.1.5"), 40000),
+        (ip("10.0.2.200"), 80),
+    );
+    let r = trace(&snap, &mut st, VM1, req);
+    assert!(
+        r.verdict.is_delivered_to(id(VM2)),
+        "{}",
+        r.render(&snap, true)
+    );
+    assert_eq!((r.output.nw_dst, r.output.tp_dst), (ip("10.0.2.6"), 8080));
+    assert!(st.nat_bindings() >= 2, "a forward and a reverse binding");
+    let reply = trace(&snap, &mut st, VM2, r.output.reply());
+    assert!(
+        reply.verdict.is_delivered_to(id(VM1)),
+        "{}",
+        reply.render(&snap, true)
+    );
+    assert_eq!(
+        (reply.output.nw_src, reply.output.tp_src),
+        (ip("10.0.2.200"), 80),
+        "the client sees the VIP answer"
+    );
+    // Without the request's binding, rev_dnat leaves the packet as it is.
+    let alone = trace(&snap, &mut ConnectionState::new(), VM2, r.output.reply());
+    assert_eq!(alone.output.nw_src, ip("10.0.2.6"));
+}

@@ -261,6 +261,11 @@ pub const ENDPOINTS: &[(&str, &str, &str)] = &[
         "/changes",
         "Extension: objects changed since ?since=<revision> (410 Gone: read everything), ?limit= bounds the answer, ?summary=true answers only the revisions",
     ),
+    (
+        "post",
+        "/simulations",
+        "Extension: walk a packet through the stored topology (the packet-path simulator) and answer its flow record, one hop per line",
+    ),
     ("get", "/tunnel_zones", "List tunnel zones"),
     ("post", "/tunnel_zones", "Create a tunnel zone"),
     ("get", "/tunnel_zones/{id}", "Show a tunnel zone"),

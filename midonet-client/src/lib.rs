@@ -68,6 +68,7 @@ pub use topology::media;
 mod members;
 mod rest;
 mod root;
+mod simulation;
 mod system;
 mod tables;
 

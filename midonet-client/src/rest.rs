@@ -325,7 +325,7 @@ pub(crate) fn decode<T: DeserializeOwned>(uri: &str, value: Value) -> Result<T, 
     })
 }
 
-fn encode<B: Serialize + ?Sized>(
+pub(crate) fn encode<B: Serialize + ?Sized>(
     method: &str,
     uri: &str,
     body: &B,

@@ -6,6 +6,7 @@ pub mod class;
 pub mod integrity;
 pub mod media;
 pub mod model;
+pub mod sim;
 pub mod validation;
 
 pub use class::{Class, Resource};

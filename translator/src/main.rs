@@ -21,6 +21,7 @@ use translator::engine::Engine;
 use translator::hosts::{self, Registration, WantedHost, DEFAULT_TUNNEL_ZONE};
 use translator::metadata::{MetadataConfig, MetadataPlane};
 use translator::reconcile::{actual, apply, plan};
+use translator::trace;
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -103,6 +104,43 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Trace a packet through the GNI's translated topology, one hop per line: no store
+    /// needed, every node and gateway taken as a live MidoNet host.
+    Trace {
+        #[command(flatten)]
+        gni: GniArg,
+        /// Where the packet comes from: an instance (`i-…`), an interface (`eni-…`), or
+        /// `internet` (in by the first gateway).
+        #[arg(long)]
+        from: String,
+        /// Where it goes: an address, or an instance or interface (its private address).
+        #[arg(long)]
+        to: String,
+        /// `tcp`, `udp` or `icmp` (an echo request).
+        #[arg(long, default_value = "tcp")]
+        proto: String,
+        /// The destination port (tcp, udp).
+        #[arg(long)]
+        dport: Option<u16>,
+        /// The source address of a packet from the internet.
+        #[arg(long, default_value = "8.8.8.8")]
+        src: std::net::Ipv4Addr,
+        /// Trace the reply too (stateful: return flow, reverse NAT).
+        #[arg(long)]
+        reply: bool,
+        /// List the rules that did not match as well.
+        #[arg(long)]
+        all_rules: bool,
+    },
+    /// Print the GNI's reachability matrix: which instances reach which on which ports, and
+    /// which the internet reaches, traced through a fresh translation (no store needed).
+    Audit {
+        #[command(flatten)]
+        gni: GniArg,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Delete everything the translator made but the core (`eucart`, `eucabr`, gateways).
     Flush {
         /// Delete the core too.
@@ -184,6 +222,10 @@ impl Command {
             return;
         }
         let gni_file = file.gni.take().map(toml::Spanned::into_inner);
+        if let Command::Trace { gni, .. } | Command::Audit { gni, .. } = self {
+            gni.gni = layered(m, "gni", std::mem::take(&mut gni.gni), gni_file);
+            return;
+        }
         let (gni, target) = match self {
             Command::Run {
                 gni,
@@ -199,7 +241,9 @@ impl Command {
                 (&mut gni.gni, target)
             }
             Command::Flush { gni, target, .. } => (gni, target),
-            Command::RegisterHosts { .. } => unreachable!("layered above"),
+            Command::RegisterHosts { .. } | Command::Trace { .. } | Command::Audit { .. } => {
+                unreachable!("layered above")
+            }
         };
         *gni = layered(m, "gni", std::mem::take(gni), gni_file);
         target.layer(m, file);
@@ -212,6 +256,9 @@ impl Command {
             | Command::Apply { gni, target, .. }
             | Command::Plan { gni, target } => (&gni.gni, target),
             Command::Flush { gni, target, .. } => (gni, target),
+            Command::Trace { gni, .. } | Command::Audit { gni, .. } => {
+                return format!("GNI {}", gni.gni.display())
+            }
             Command::RegisterHosts {
                 api,
                 hosts,
@@ -409,6 +456,45 @@ async fn main() -> anyhow::Result<()> {
             print_built(&engine.desired(), &report.diagnostics);
             if !report.apply.is_success() {
                 anyhow::bail!("{} operations failed", report.apply.failed.len());
+            }
+            Ok(())
+        }
+        Command::Trace {
+            gni,
+            from,
+            to,
+            proto,
+            dport,
+            src,
+            reply,
+            all_rules,
+        } => {
+            let view = read_gni(&gni.gni).await?;
+            let proto = trace::parse_proto(&proto, dport).map_err(anyhow::Error::msg)?;
+            let env = trace::offline_environment(&view, "5.0.0.0");
+            let mut tracer = trace::Tracer::new(&view, &env)?;
+            let request = trace::TraceRequest {
+                from,
+                to,
+                proto,
+                internet_source: src,
+                reply,
+                all_rules,
+            };
+            print!("{}", tracer.run(&request)?);
+            Ok(())
+        }
+        Command::Audit { gni, json } => {
+            let view = read_gni(&gni.gni).await?;
+            let started = std::time::Instant::now();
+            let env = trace::offline_environment(&view, "5.0.0.0");
+            let tracer = trace::Tracer::new(&view, &env)?;
+            let audit = translator::audit::audit(&view, &tracer)?;
+            if json {
+                println!("{:#}", audit.json());
+            } else {
+                print!("{}", audit.table());
+                println!("in {:.3} s", started.elapsed().as_secs_f64());
             }
             Ok(())
         }

@@ -13,6 +13,7 @@ mod hosts;
 mod ports;
 pub mod root;
 mod routers;
+pub mod simulation;
 mod system;
 mod tables;
 mod tunnel_zones;
@@ -356,6 +357,7 @@ pub fn routes() -> R {
         .merge(dhcp::routes())
         .merge(tables::routes())
         .merge(system::routes())
+        .merge(simulation::routes())
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(no_route)
 }

@@ -46,6 +46,7 @@ const EXTENSIONS: &[(&str, &str)] = &[
     ("batch", "/batch"),
     ("changes", "/changes"),
     ("openApi", "/openapi.json"),
+    ("simulations", "/simulations"),
 ];
 
 pub fn document(base: &Base) -> Value {

@@ -148,6 +148,12 @@ impl Api {
         self.get(&location, media)
     }
 
+    /// Runs our gateway's packet-path simulator.
+    pub fn simulate(&self, request: &serde_json::Value) -> CliResult<serde_json::Value> {
+        self.trace("POST", "/simulations");
+        self.block_on(self.client.simulate(request))
+    }
+
     /// POSTs `body` and ignores the answer (a port link).
     pub fn post(&self, uri: &str, content_type: &'static str, body: &Json) -> CliResult<()> {
         self.trace("POST", uri);

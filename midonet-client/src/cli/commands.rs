@@ -426,6 +426,10 @@ pub fn run_line(s: &Session, grammar: &Tok, line: &str) -> LineOutcome {
             help(s, arg);
             LineOutcome::carry_on(None)
         }
+        "trace" => {
+            super::trace::run(s, arg);
+            LineOutcome::carry_on(None)
+        }
         "exit" | "quit" => LineOutcome {
             succeeded: None,
             stop: true,

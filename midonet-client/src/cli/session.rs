@@ -27,6 +27,12 @@ pub trait Backend {
     fn update(&self, uri: &str, media: Media, body: &Json) -> CliResult<Json>;
     fn delete(&self, uri: &str) -> CliResult<()>;
     fn set_debug(&self, _on: bool) {}
+    /// Our gateway's packet-path simulator (`POST /simulations`); a backend without one says so.
+    fn simulate(&self, _request: &serde_json::Value) -> CliResult<serde_json::Value> {
+        Err(super::error::CliError::internal(
+            "this API has no packet-path simulator (POST /simulations)",
+        ))
+    }
 }
 
 impl Backend for Api {
@@ -53,6 +59,9 @@ impl Backend for Api {
     }
     fn set_debug(&self, on: bool) {
         Api::set_debug(self, on)
+    }
+    fn simulate(&self, request: &serde_json::Value) -> CliResult<serde_json::Value> {
+        Api::simulate(self, request)
     }
 }
 

@@ -19,7 +19,7 @@ mod tunnel_zone;
 pub use bgp::{BgpNetwork, BgpPeer};
 pub use bridge::Bridge;
 pub use chain::Chain;
-pub use condition::{Condition, FragmentPolicy, PortRange};
+pub use condition::{parse_mask, Condition, FragmentPolicy, PortRange};
 pub use dhcp::{DhcpExtraOption, DhcpHost, DhcpSubnet, Opt121Route};
 pub use host::{Host, HostInterfacePort, Interface};
 pub use ip_addr_group::{IpAddrGroup, IpAddrGroupAddr};

@@ -421,6 +421,17 @@ pub enum TranslateError {
     },
 }
 
+/// The id of the exterior subnet-bridge port an attached interface gets (`interface` stage).
+pub fn interface_port_id(interface: &Interface) -> Uuid {
+    let bridge = names::subnet_bridge(&interface.vpc, &interface.subnet);
+    names::object_id(&interface::port_key(&bridge, interface))
+}
+
+/// The id of `eucart`'s port for the gateway with external address `external_ip` (`core`).
+pub fn gateway_port_id(external_ip: Ipv4Addr) -> Uuid {
+    names::object_id(&format!("{}/gateway/{external_ip}", names::CORE_ROUTER))
+}
+
 /// Translates `gni` into the desired topology; see the module's contract.
 pub fn translate(gni: &Gni, env: &Environment) -> Result<Desired, TranslateError> {
     let allocations = allocate(gni, env)?;

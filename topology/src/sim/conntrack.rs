@@ -1,0 +1,81 @@
+//! Connection state a caller keeps between traces: the connections seen (so a reply is known as
+//! return flow) and the dynamic NAT bindings with their leased ports (so a reply is reverse
+//! NATed), keyed by device id as MidoNet's `ConnTrackState` and `NatState` are. Ids, not
+//! snapshot indices, so the state survives a rebuilt snapshot.
+
+use std::net::Ipv4Addr;
+
+use uuid::Uuid;
+
+use super::fast_hash::{FastMap, FastSet};
+use super::packet::FlowTuple;
+
+/// Which NAT table a binding is in: forward bindings let later packets of a flow reuse their
+/// translation, reverse bindings undo it on the reply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum NatTable {
+    ForwardSnat,
+    ForwardDnat,
+    ReverseSnat,
+    ReverseDnat,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ConnectionState {
+    /// (reply tuple, device the reply enters by) of every connection opened so far.
+    connections: FastSet<(FlowTuple, Uuid)>,
+    nat: FastMap<(NatTable, FlowTuple, Uuid), (Ipv4Addr, u16)>,
+    /// (device, protocol, address, port) taken by a dynamic SNAT binding.
+    leases: FastSet<(Uuid, u8, Ipv4Addr, u16)>,
+}
+
+impl ConnectionState {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Connections tracked so far.
+    pub fn connections(&self) -> usize {
+        self.connections.len()
+    }
+
+    /// NAT bindings held (forward and reverse).
+    pub fn nat_bindings(&self) -> usize {
+        self.nat.len()
+    }
+
+    /// Whether a packet with `tuple` entering by `device` belongs to a connection opened the
+    /// other way.
+    pub(crate) fn is_return(&self, tuple: FlowTuple, device: Uuid) -> bool {
+        self.connections.contains(&(tuple, device))
+    }
+
+    /// Records that replies `reply` entering by `device` are return flow.
+    pub(crate) fn track(&mut self, reply: FlowTuple, device: Uuid) {
+        self.connections.insert((reply, device));
+    }
+
+    pub(crate) fn binding(
+        &self,
+        table: NatTable,
+        tuple: FlowTuple,
+        device: Uuid,
+    ) -> Option<(Ipv4Addr, u16)> {
+        self.nat.get(&(table, tuple, device)).copied()
+    }
+
+    pub(crate) fn bind(
+        &mut self,
+        table: NatTable,
+        tuple: FlowTuple,
+        device: Uuid,
+        to: (Ipv4Addr, u16),
+    ) {
+        self.nat.insert((table, tuple, device), to);
+    }
+
+    /// Leases `port` of `addr` on `device` if free.
+    pub(crate) fn lease(&mut self, device: Uuid, proto: u8, addr: Ipv4Addr, port: u16) -> bool {
+        self.leases.insert((device, proto, addr, port))
+    }
+}

@@ -194,14 +194,10 @@ fn update(
     let mut taken: BTreeSet<u32> = ids.values().copied().collect();
     let mut cursor = *range.start();
     for owner in came {
-        while cursor <= *range.end() && (taken.contains(&cursor) || reserved(cursor)) {
-            cursor += 1;
-        }
-        if cursor > *range.end() {
-            return Err(owner);
-        }
-        taken.insert(cursor);
-        ids.insert(owner, cursor);
+        match take_lowest(&mut cursor, &range, &mut taken, &reserved) {
+            Some(id) => ids.insert(owner, id),
+            None => return Err(owner),
+        };
     }
     Ok(())
 }
@@ -235,25 +231,32 @@ fn assign(
         })
         .collect();
     let mut out = BTreeMap::new();
-    // Ids only grow as new owners take them, so one cursor walks the range once.
     let mut cursor = *range.start();
     for (owner, kept) in owners.into_iter().zip(kept) {
-        let id = match kept {
+        let id = match kept.or_else(|| take_lowest(&mut cursor, &range, &mut taken, &reserved)) {
             Some(id) => id,
-            None => {
-                while cursor <= *range.end() && (taken.contains(&cursor) || reserved(cursor)) {
-                    cursor += 1;
-                }
-                if cursor > *range.end() {
-                    return Err(owner);
-                }
-                taken.insert(cursor);
-                cursor
-            }
+            None => return Err(owner),
         };
         out.insert(owner, id);
     }
     Ok(out)
+}
+
+/// The lowest id of `range` from `cursor` on that is neither taken nor reserved, now taken.
+/// Ids only grow as new owners take them, so one cursor walks the range once.
+fn take_lowest(
+    cursor: &mut u32,
+    range: &RangeInclusive<u32>,
+    taken: &mut BTreeSet<u32>,
+    reserved: &impl Fn(u32) -> bool,
+) -> Option<u32> {
+    while *cursor <= *range.end() && (taken.contains(cursor) || reserved(*cursor)) {
+        *cursor += 1;
+    }
+    (*cursor <= *range.end()).then(|| {
+        taken.insert(*cursor);
+        *cursor
+    })
 }
 
 #[cfg(test)]

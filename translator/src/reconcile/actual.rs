@@ -129,22 +129,7 @@ pub async fn read(client: &MidonetClient, tenant: &str) -> Result<Actual, Client
                         .insert(id, DesiredMacPort { bridge, entry });
                 }
             }
-            Read::RulesOf(chain, rules) => {
-                if let Some(c) = actual.chains.get_mut(&chain) {
-                    c.rules = rules;
-                }
-            }
-            Read::AddrsOf(group, addrs) => {
-                if let Some(g) = actual.ip_addr_groups.get_mut(&group) {
-                    g.addrs = addrs.into_iter().collect();
-                }
-            }
-            Read::MembersOf(group, ports) => {
-                if let Some(g) = actual.port_groups.get_mut(&group) {
-                    g.ports = ports.into_iter().collect();
-                }
-            }
-            _ => {}
+            members => put_members(&mut actual, members),
         }
     }
     // DHCP hosts hang under their subnet, known only now.
@@ -162,6 +147,29 @@ pub async fn read(client: &MidonetClient, tenant: &str) -> Result<Actual, Client
         }
     }
     Ok(actual)
+}
+
+/// Puts a parent's members that a `Read` brought (a chain's rules, a group's addresses or
+/// ports) in place in `actual`; other reads are not members and change nothing.
+pub(super) fn put_members(actual: &mut Actual, read: Read) {
+    match read {
+        Read::RulesOf(chain, rules) => {
+            if let Some(c) = actual.chains.get_mut(&chain) {
+                c.rules = rules;
+            }
+        }
+        Read::AddrsOf(group, addrs) => {
+            if let Some(g) = actual.ip_addr_groups.get_mut(&group) {
+                g.addrs = addrs.into_iter().collect();
+            }
+        }
+        Read::MembersOf(group, ports) => {
+            if let Some(g) = actual.port_groups.get_mut(&group) {
+                g.ports = ports.into_iter().collect();
+            }
+        }
+        _ => {}
+    }
 }
 
 /// One listing to make (`RouterPorts`...) or made (`Ports`...).

@@ -20,7 +20,7 @@ use topology::{
 };
 use uuid::Uuid;
 
-use super::actual::{add_port, host_id, is_static, is_translators, run, Read};
+use super::actual::{add_port, host_id, is_static, is_translators, put_members, run, Read};
 use super::Actual;
 use crate::desired::{DesiredChain, DesiredDhcpHost, DesiredIpAddrGroup, DesiredPortGroup};
 
@@ -291,21 +291,6 @@ impl Refetch {
         let mut hosts: BTreeSet<Uuid> = self.dhcp_hosts;
         for read in run(client, reads).await? {
             match read {
-                Read::RulesOf(chain, rules) => {
-                    if let Some(c) = actual.chains.get_mut(&chain) {
-                        c.rules = rules;
-                    }
-                }
-                Read::AddrsOf(group, addrs) => {
-                    if let Some(g) = actual.ip_addr_groups.get_mut(&group) {
-                        g.addrs = addrs.into_iter().collect();
-                    }
-                }
-                Read::MembersOf(group, ports) => {
-                    if let Some(g) = actual.port_groups.get_mut(&group) {
-                        g.ports = ports.into_iter().collect();
-                    }
-                }
                 Read::DhcpSubnetsOf(bridge, list) => {
                     let mut now = BTreeSet::new();
                     for subnet in list {
@@ -324,7 +309,7 @@ impl Refetch {
                         .dhcp_hosts
                         .retain(|_, h| h.bridge != bridge || now.contains(&h.dhcp_subnet));
                 }
-                _ => {}
+                members => put_members(actual, members),
             }
         }
         let host_reads: Vec<Read> = hosts

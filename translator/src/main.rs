@@ -54,7 +54,7 @@ enum Command {
         #[command(flatten)]
         target: Target,
         /// Poll the file this often besides watching it (seconds).
-        #[arg(long, default_value_t = 1.0)]
+        #[arg(long, default_value_t = 1.0, value_parser = poll_seconds)]
         poll: f64,
         /// The CLC's metadata service the proxy forwards to.
         #[arg(
@@ -739,6 +739,35 @@ fn print_built(d: &Desired, diagnostics: &[String]) {
         println!("  notes       {}:", diagnostics.len());
         for note in diagnostics.iter().take(10) {
             println!("    {note}");
+        }
+    }
+}
+
+/// `--poll`: a positive number of seconds (a zero interval would spin, and tokio refuses it).
+fn poll_seconds(text: &str) -> Result<f64, String> {
+    let seconds: f64 = text
+        .parse()
+        .map_err(|_| format!("'{text}' is not a number of seconds"))?;
+    if seconds.is_finite() && seconds > 0.0 && Duration::try_from_secs_f64(seconds).is_ok() {
+        Ok(seconds)
+    } else {
+        Err(format!(
+            "'{text}': give a positive number of seconds, such as 1 or 0.5"
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::poll_seconds;
+
+    #[test]
+    fn poll_takes_positive_seconds_only() {
+        assert_eq!(poll_seconds("0.5"), Ok(0.5));
+        assert_eq!(poll_seconds("2"), Ok(2.0));
+        for bad in ["0", "-1", "nan", "inf", "1e300", "abc"] {
+            let error = poll_seconds(bad).expect_err(bad);
+            assert!(error.contains(bad), "{error}");
         }
     }
 }

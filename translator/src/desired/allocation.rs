@@ -55,7 +55,7 @@ pub(super) fn allocate(
     previous: &Allocations,
     constants: &Constants,
 ) -> Result<Allocations, TranslateError> {
-    let reserved = reserved_rtids(constants);
+    let reserved = rtid_reserved(constants);
     let mut rtid_owners: Vec<String> = gni.vpcs.keys().map(|v| v.as_str().to_owned()).collect();
     rtid_owners.extend(
         gni.vpcs
@@ -66,7 +66,7 @@ pub(super) fn allocate(
         rtid_owners,
         &previous.rtids,
         FIRST_RTID..=constants.max_rtid,
-        |id| reserved.as_ref().is_some_and(|r| r.contains(&id)),
+        &reserved,
     )
     .map_err(|owner| TranslateError::RtidsExhausted {
         owner,
@@ -100,7 +100,7 @@ pub(super) fn reallocate(
     previous: &Allocations,
     constants: &Constants,
 ) -> Result<Allocations, TranslateError> {
-    let reserved = reserved_rtids(constants);
+    let reserved = rtid_reserved(constants);
     let mut out = previous.clone();
 
     // Router ids: VPCs first, then NAT gateways VPC by VPC, as `allocate` orders them.
@@ -131,7 +131,7 @@ pub(super) fn reallocate(
         &gone,
         came,
         FIRST_RTID..=constants.max_rtid,
-        |id| reserved.as_ref().is_some_and(|r| r.contains(&id)),
+        &reserved,
     )
     .map_err(|owner| TranslateError::RtidsExhausted {
         owner,
@@ -144,7 +144,8 @@ pub(super) fn reallocate(
     for instance in &instances {
         gone.extend(instance.interfaces.keys().map(|i| i.as_str()));
     }
-    let mut now: Vec<&Instance> = instances
+    // `differing` walks in id order, which is `Gni::interfaces` order.
+    let now: Vec<&Instance> = instances
         .iter()
         .filter(|i| {
             new.instances
@@ -153,7 +154,6 @@ pub(super) fn reallocate(
         })
         .map(|i| &***i)
         .collect();
-    now.sort_by(|a, b| a.id.cmp(&b.id));
     let mut came: Vec<String> = Vec::new();
     for instance in now {
         for name in instance.interfaces.keys() {
@@ -200,6 +200,12 @@ fn update(
         };
     }
     Ok(())
+}
+
+/// Whether a router id is one of `reserved_rtids`.
+fn rtid_reserved(constants: &Constants) -> impl Fn(u32) -> bool {
+    let reserved = reserved_rtids(constants);
+    move |id| reserved.as_ref().is_some_and(|r| r.contains(&id))
 }
 
 /// The router ids whose metadata uplink (`MIDO_INTMD_CIDR` + rtid) would fall inside

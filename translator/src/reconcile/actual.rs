@@ -135,18 +135,28 @@ pub async fn read(client: &MidonetClient, tenant: &str) -> Result<Actual, Client
     // DHCP hosts hang under their subnet, known only now.
     for read in run(client, subnets).await? {
         if let Read::DhcpHostsOf(bridge, dhcp_subnet, hosts) = read {
-            for host in hosts {
-                let id = host_id(dhcp_subnet, &host);
-                let entry = DesiredDhcpHost {
-                    bridge,
-                    dhcp_subnet,
-                    host,
-                };
-                actual.dhcp_hosts.insert(id, entry);
-            }
+            put_dhcp_hosts(&mut actual, bridge, dhcp_subnet, hosts);
         }
     }
     Ok(actual)
+}
+
+/// Adds the static hosts of one DHCP subnet of `bridge` to `actual`, keyed as `read` keys them.
+pub(super) fn put_dhcp_hosts(
+    actual: &mut Actual,
+    bridge: Uuid,
+    dhcp_subnet: Uuid,
+    hosts: Vec<DhcpHost>,
+) {
+    for host in hosts {
+        let id = host_id(dhcp_subnet, &host);
+        let entry = DesiredDhcpHost {
+            bridge,
+            dhcp_subnet,
+            host,
+        };
+        actual.dhcp_hosts.insert(id, entry);
+    }
 }
 
 /// Puts a parent's members that a `Read` brought (a chain's rules, a group's addresses or

@@ -20,9 +20,9 @@ use topology::{
 };
 use uuid::Uuid;
 
-use super::actual::{add_port, host_id, is_static, is_translators, put_members, run, Read};
+use super::actual::{add_port, is_static, is_translators, put_dhcp_hosts, put_members, run, Read};
 use super::Actual;
-use crate::desired::{DesiredChain, DesiredDhcpHost, DesiredIpAddrGroup, DesiredPortGroup};
+use crate::desired::{DesiredChain, DesiredIpAddrGroup, DesiredPortGroup};
 
 /// What a `follow` saw: the ids of the translator's objects that changed (parents for the
 /// members fetched again), and whether hosts or tunnel zones changed (bindings may move).
@@ -324,15 +324,7 @@ impl Refetch {
                 actual
                     .dhcp_hosts
                     .retain(|_, h| h.dhcp_subnet != dhcp_subnet);
-                for host in list {
-                    let id = host_id(dhcp_subnet, &host);
-                    let entry = DesiredDhcpHost {
-                        bridge,
-                        dhcp_subnet,
-                        host,
-                    };
-                    actual.dhcp_hosts.insert(id, entry);
-                }
+                put_dhcp_hosts(actual, bridge, dhcp_subnet, list);
             }
         }
         Ok(())

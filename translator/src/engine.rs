@@ -216,6 +216,11 @@ impl Engine {
             planned.len()
         };
         report.planned = plan.counts();
+        if report.full_read {
+            if let Some(actual) = self.actual.as_mut() {
+                actual::share(actual, &target);
+            }
+        }
         report.plan = started.elapsed();
 
         // `actual` is current to this revision: changes after it are this apply's or others'.

@@ -56,10 +56,10 @@ impl From<&Desired> for SnapshotBuilder {
     fn from(d: &Desired) -> Self {
         let mut b = SnapshotBuilder::new();
         for r in d.routers.values() {
-            b.router(r.clone());
+            b.router(topology::Router::clone(r));
         }
         for br in d.bridges.values() {
-            b.bridge(br.clone());
+            b.bridge(topology::Bridge::clone(br));
         }
         for p in d.ports.values() {
             let mut port = p.port.clone();
@@ -71,10 +71,13 @@ impl From<&Desired> for SnapshotBuilder {
             b.port(port);
         }
         for c in d.chains.values() {
-            b.chain(c.chain.clone(), c.rules.clone());
+            b.chain(
+                c.chain.clone(),
+                c.rules.iter().map(|r| topology::Rule::clone(r)).collect(),
+            );
         }
         for r in d.routes.values() {
-            b.route(r.clone());
+            b.route(topology::Route::clone(r));
         }
         for g in d.ip_addr_groups.values() {
             let addrs = g.addrs.iter().copied().collect();

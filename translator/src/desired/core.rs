@@ -5,6 +5,7 @@
 
 use std::collections::BTreeSet;
 use std::net::{IpAddr, Ipv4Addr};
+use std::sync::Arc;
 
 use topology::{BgpNetwork, BgpPeer, Condition, PortGroup, RuleType};
 
@@ -69,7 +70,7 @@ pub(super) fn build(b: &mut Build) -> Result<(), TranslateError> {
                     host_id: host.id,
                     interface_name: gateway.external_device.clone(),
                 };
-                if let Some(p) = b.out.ports.get_mut(&port) {
+                if let Some(p) = b.out.ports.get_mut(&port).map(Arc::make_mut) {
                     p.binding = Some(binding);
                 }
             }
@@ -94,7 +95,8 @@ pub(super) fn build(b: &mut Build) -> Result<(), TranslateError> {
         DesiredPortGroup {
             group,
             ports: gateway_ports,
-        },
+        }
+        .into(),
     );
     bgp(b, eucart)?;
 
@@ -105,7 +107,7 @@ pub(super) fn build(b: &mut Build) -> Result<(), TranslateError> {
 
     // Tenants must not reach the transit addresses of the routers.
     let infilter = b.chain(CORE_BRIDGE_INFILTER, owner)?;
-    if let Some(bridge) = b.out.bridges.get_mut(&eucabr) {
+    if let Some(bridge) = b.out.bridges.get_mut(&eucabr).map(Arc::make_mut) {
         bridge.inbound_filter_id = Some(infilter);
     }
     let guard = Condition::default()
@@ -147,7 +149,7 @@ fn bgp(b: &mut Build, eucart: uuid::Uuid) -> Result<(), TranslateError> {
         );
         return Ok(());
     };
-    if let Some(router) = b.out.routers.get_mut(&eucart) {
+    if let Some(router) = b.out.routers.get_mut(&eucart).map(Arc::make_mut) {
         router.as_number = asn;
     }
     for (address, as_number) in peers {
@@ -163,7 +165,8 @@ fn bgp(b: &mut Build, eucart: uuid::Uuid) -> Result<(), TranslateError> {
                 hold_time: None,
                 connect_retry: None,
                 password: None,
-            },
+            }
+            .into(),
         );
     }
     for net in networks {
@@ -175,7 +178,8 @@ fn bgp(b: &mut Build, eucart: uuid::Uuid) -> Result<(), TranslateError> {
                 router_id: Some(eucart),
                 subnet_address: net.network(),
                 subnet_length: net.prefix(),
-            },
+            }
+            .into(),
         );
     }
     Ok(())

@@ -56,7 +56,8 @@ pub(super) fn build(b: &mut Build) -> Result<(), TranslateError> {
                 DesiredDhcpSubnet {
                     bridge,
                     subnet: dhcp,
-                },
+                }
+                .into(),
             );
         }
         hosts(b, vpc, options)?;
@@ -94,7 +95,8 @@ fn hosts(b: &mut Build, vpc: &Vpc, options: Option<&DhcpOptionSet>) -> Result<()
                     name: Some(interface.name.to_string()),
                     extra_dhcp_opts: extra.clone(),
                 },
-            },
+            }
+            .into(),
         );
     }
     Ok(())

@@ -98,8 +98,12 @@ pub fn render(desired: &Desired, stage: Option<Stage>) -> String {
     // Chains: shown when they or any of their rules belong to the stage; rules keep their
     // position numbers so order is visible even when filtered.
     for (id, o) in &desired.chains {
-        let rules: Vec<&topology::Rule> =
-            o.rules.iter().filter(|rule| r.wanted(&rule.id)).collect();
+        let rules: Vec<&topology::Rule> = o
+            .rules
+            .iter()
+            .map(|rule| &**rule)
+            .filter(|rule| r.wanted(&rule.id))
+            .collect();
         if !r.wanted(id) && rules.is_empty() {
             continue;
         }

@@ -10,6 +10,7 @@
 //! interface may send from and receive for addresses not its own; the MAC and ARP checks stay.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use topology::{Condition, Ip4Mac, MacPort, RuleType};
 use uuid::Uuid;
@@ -85,7 +86,7 @@ fn attach(
                 host_id: host.id,
                 interface_name: tap,
             };
-            if let Some(p) = b.out.ports.get_mut(&port) {
+            if let Some(p) = b.out.ports.get_mut(&port).map(Arc::make_mut) {
                 p.binding = Some(binding);
             }
         }
@@ -105,14 +106,18 @@ fn attach(
             ip: interface.private_ip,
             mac: mac.clone(),
         };
-        b.out.ip4_macs.insert(id, DesiredIp4Mac { bridge, entry });
+        b.out
+            .ip4_macs
+            .insert(id, DesiredIp4Mac { bridge, entry }.into());
         let id = b.record(format!("{bridge_name}/mac/{mac}"), owner)?;
         let entry = MacPort {
             mac_addr: mac,
             port_id: port,
             vlan_id: None,
         };
-        b.out.mac_ports.insert(id, DesiredMacPort { bridge, entry });
+        b.out
+            .mac_ports
+            .insert(id, DesiredMacPort { bridge, entry }.into());
     }
 
     let elastic = interface.name.as_str();

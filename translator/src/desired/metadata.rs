@@ -9,6 +9,7 @@
 //! subnet filters let through, so the rewritten packets need no rule of their own.
 
 use std::net::Ipv4Addr;
+use std::sync::Arc;
 
 use ipnetwork::Ipv4Network;
 use topology::{Condition, FlowAction, NatTarget, PortRange, RuleType};
@@ -73,7 +74,7 @@ fn subnet_port(b: &mut Build, vpc: &VpcId, subnet: &Subnet) -> Result<(), Transl
                 host_id: host.id,
                 interface_name: veth,
             };
-            if let Some(p) = b.out.ports.get_mut(&port) {
+            if let Some(p) = b.out.ports.get_mut(&port).map(Arc::make_mut) {
                 p.binding = Some(binding);
             }
         }

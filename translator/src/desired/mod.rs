@@ -34,6 +34,7 @@ mod tests;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr};
+use std::sync::Arc;
 
 use ipnetwork::Ipv4Network;
 use topology::{
@@ -283,7 +284,7 @@ pub struct Binding {
 #[derive(Debug, Clone, PartialEq)]
 pub struct DesiredChain {
     pub chain: Chain,
-    pub rules: Vec<Rule>,
+    pub rules: Vec<Arc<Rule>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -327,27 +328,31 @@ pub struct DesiredMacPort {
     pub entry: MacPort,
 }
 
+/// Objects by id, shared: the engine holds the same object in its parts, in its view of
+/// MidoNet and in a plan, and a copy of each would double or triple its memory.
+pub type Objects<T> = BTreeMap<Uuid, Arc<T>>;
+
 /// The desired topology: every object by id, with its origin.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Desired {
-    pub routers: BTreeMap<Uuid, Router>,
-    pub bridges: BTreeMap<Uuid, Bridge>,
-    pub ports: BTreeMap<Uuid, DesiredPort>,
-    pub chains: BTreeMap<Uuid, DesiredChain>,
+    pub routers: Objects<Router>,
+    pub bridges: Objects<Bridge>,
+    pub ports: Objects<DesiredPort>,
+    pub chains: Objects<DesiredChain>,
     /// Translator routes only; MidoNet's per-port `Local` routes are the server's.
-    pub routes: BTreeMap<Uuid, Route>,
-    pub ip_addr_groups: BTreeMap<Uuid, DesiredIpAddrGroup>,
-    pub port_groups: BTreeMap<Uuid, DesiredPortGroup>,
-    pub dhcp_subnets: BTreeMap<Uuid, DesiredDhcpSubnet>,
-    pub dhcp_hosts: BTreeMap<Uuid, DesiredDhcpHost>,
-    pub ip4_macs: BTreeMap<Uuid, DesiredIp4Mac>,
-    pub mac_ports: BTreeMap<Uuid, DesiredMacPort>,
-    pub bgp_peers: BTreeMap<Uuid, BgpPeer>,
-    pub bgp_networks: BTreeMap<Uuid, BgpNetwork>,
+    pub routes: Objects<Route>,
+    pub ip_addr_groups: Objects<DesiredIpAddrGroup>,
+    pub port_groups: Objects<DesiredPortGroup>,
+    pub dhcp_subnets: Objects<DesiredDhcpSubnet>,
+    pub dhcp_hosts: Objects<DesiredDhcpHost>,
+    pub ip4_macs: Objects<DesiredIp4Mac>,
+    pub mac_ports: Objects<DesiredMacPort>,
+    pub bgp_peers: Objects<BgpPeer>,
+    pub bgp_networks: Objects<BgpNetwork>,
     /// The allocations this topology uses; persist them (the store recovers them too).
     pub allocations: Allocations,
     /// Every object above, rules included, by id.
-    pub origins: BTreeMap<Uuid, Origin>,
+    pub origins: Objects<Origin>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -781,7 +786,8 @@ impl Build<'_> {
                 stage: self.stage,
                 gni_id: owner.to_owned(),
                 key,
-            },
+            }
+            .into(),
         );
         Ok(())
     }
@@ -805,14 +811,14 @@ impl Build<'_> {
     fn router(&mut self, name: &str, owner: &str) -> Result<Uuid, TranslateError> {
         let id = self.record(name.to_owned(), owner)?;
         let router = Router::named(id, name, self.tenant());
-        self.out.routers.insert(id, router);
+        self.out.routers.insert(id, router.into());
         Ok(id)
     }
 
     fn bridge(&mut self, name: &str, owner: &str) -> Result<Uuid, TranslateError> {
         let id = self.record(name.to_owned(), owner)?;
         let bridge = Bridge::named(id, name, self.tenant());
-        self.out.bridges.insert(id, bridge);
+        self.out.bridges.insert(id, bridge.into());
         Ok(id)
     }
 
@@ -828,7 +834,8 @@ impl Build<'_> {
             DesiredChain {
                 chain,
                 rules: Vec::new(),
-            },
+            }
+            .into(),
         );
         Ok(id)
     }
@@ -858,7 +865,7 @@ impl Build<'_> {
     ) -> Result<Uuid, TranslateError> {
         let key = format!("{}/{role}", self.key_of(chain));
         let id = self.record(key.clone(), owner)?;
-        let Some(target) = self.out.chains.get_mut(&chain) else {
+        let Some(target) = self.out.chains.get_mut(&chain).map(Arc::make_mut) else {
             return Err(TranslateError::Reference {
                 layer: "rule",
                 id: key,
@@ -871,10 +878,10 @@ impl Build<'_> {
         rule.id = id;
         rule.chain_id = Some(chain);
         rule.normalize();
-        target.rules.insert(index, rule);
+        target.rules.insert(index, rule.into());
         // A rule's position is its place, as MidoNet reports it.
         for (place, r) in target.rules.iter_mut().enumerate().skip(index) {
-            r.position = u32::try_from(place + 1).unwrap_or(u32::MAX);
+            Arc::make_mut(r).position = u32::try_from(place + 1).unwrap_or(u32::MAX);
         }
         Ok(id)
     }
@@ -893,13 +900,13 @@ impl Build<'_> {
         let addrs = addrs.into_iter().collect();
         self.out
             .ip_addr_groups
-            .insert(id, DesiredIpAddrGroup { group, addrs });
+            .insert(id, DesiredIpAddrGroup { group, addrs }.into());
         Ok(id)
     }
 
     /// Adds `addr` to a group an earlier stage made.
     fn add_to_group(&mut self, group: Uuid, addr: IpAddr) -> Result<(), TranslateError> {
-        match self.out.ip_addr_groups.get_mut(&group) {
+        match self.out.ip_addr_groups.get_mut(&group).map(Arc::make_mut) {
             Some(g) => {
                 g.addrs.insert(addr);
                 Ok(())
@@ -932,7 +939,8 @@ impl Build<'_> {
                 port,
                 peer: None,
                 binding: None,
-            },
+            }
+            .into(),
         );
         Ok(id)
     }
@@ -950,7 +958,8 @@ impl Build<'_> {
                 port: Port::bridge_port(id, bridge),
                 peer: None,
                 binding: None,
-            },
+            }
+            .into(),
         );
         Ok(id)
     }
@@ -958,14 +967,18 @@ impl Build<'_> {
     /// Links two ports made by this build.
     fn link(&mut self, a: Uuid, b: Uuid) {
         for (port, peer) in [(a, b), (b, a)] {
-            if let Some(p) = self.out.ports.get_mut(&port) {
+            if let Some(p) = self.out.ports.get_mut(&port).map(Arc::make_mut) {
                 p.peer = Some(peer);
             }
         }
     }
 
     fn port_mut(&mut self, id: Uuid) -> Option<&mut Port> {
-        self.out.ports.get_mut(&id).map(|p| &mut p.port)
+        self.out
+            .ports
+            .get_mut(&id)
+            .map(Arc::make_mut)
+            .map(|p| &mut p.port)
     }
 
     /// A `Normal` route on `router` from `src` to `dst` out of `port`, via `gateway` if given.
@@ -997,7 +1010,8 @@ impl Build<'_> {
                 route_type: topology::RouteType::Normal,
                 attributes: None,
                 learned: false,
-            },
+            }
+            .into(),
         );
         Ok(id)
     }

@@ -6,6 +6,7 @@
 //! uplink only); and `elip_pre_<nat>` holding the public IP. No security groups apply.
 
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use topology::{Condition, FlowAction, NatTarget, RuleType};
 
@@ -89,7 +90,7 @@ fn gateway(b: &mut Build, vpc: &Vpc, nat: &NatGateway) -> Result<(), TranslateEr
 
     let rtin = b.chain(&names::nat_chain(&nat.id, "rtin"), owner)?;
     let rtout = b.chain(&names::nat_chain(&nat.id, "rtout"), owner)?;
-    if let Some(r) = b.out.routers.get_mut(&router) {
+    if let Some(r) = b.out.routers.get_mut(&router).map(Arc::make_mut) {
         r.inbound_filter_id = Some(rtin);
         r.outbound_filter_id = Some(rtout);
     }

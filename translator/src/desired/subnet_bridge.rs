@@ -9,6 +9,7 @@
 //! respectively leaving, the subnet, which the ACL judges.
 
 use std::net::Ipv4Addr;
+use std::sync::Arc;
 
 use topology::{Condition, Ip4Mac, PortRange, RuleType};
 use uuid::Uuid;
@@ -85,7 +86,7 @@ fn segment(
 
     let inbound = b.chain(&names::subnet_chain(&subnet.id, "in"), owner)?;
     let outbound = b.chain(&names::subnet_chain(&subnet.id, "out"), owner)?;
-    if let Some(bridge) = b.out.bridges.get_mut(&bridge) {
+    if let Some(bridge) = b.out.bridges.get_mut(&bridge).map(Arc::make_mut) {
         bridge.inbound_filter_id = Some(inbound);
         bridge.outbound_filter_id = Some(outbound);
     }
@@ -128,7 +129,8 @@ fn segment(
             DesiredIp4Mac {
                 bridge,
                 entry: Ip4Mac { ip: dot2, mac },
-            },
+            }
+            .into(),
         );
     }
     Ok(())

@@ -197,7 +197,7 @@ fn a_vpc_router_has_its_uplink_on_the_transit_network_and_its_chains() {
         Some(object_id("vc_vpc-1f2e3d4c_preelip"))
     );
     assert_eq!(
-        d.origins[&object_id(name)],
+        *d.origins[&object_id(name)],
         Origin {
             stage: Stage::VpcRouter,
             gni_id: "vpc-1f2e3d4c".into(),

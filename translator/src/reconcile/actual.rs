@@ -20,6 +20,7 @@
 //! so later follows and plans treat the two alike).
 
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use futures::stream::{self, StreamExt, TryStreamExt};
 use midonet_client::{ClientError, MidonetClient, SubnetKey};
@@ -30,7 +31,7 @@ use super::Actual;
 use crate::desired::names::{self, METADATA_IP_GROUP, VERSION_GROUP};
 use crate::desired::{
     Binding, Desired, DesiredChain, DesiredDhcpHost, DesiredDhcpSubnet, DesiredIp4Mac,
-    DesiredIpAddrGroup, DesiredMacPort, DesiredPort, DesiredPortGroup,
+    DesiredIpAddrGroup, DesiredMacPort, DesiredPort, DesiredPortGroup, Objects,
 };
 
 /// Requests in flight at once while reading: enough to hide the round trip, few enough not to
@@ -58,7 +59,7 @@ pub async fn read(client: &MidonetClient, tenant: &str) -> Result<Actual, Client
             Read::BgpPeers(r.id),
             Read::BgpNetworks(r.id),
         ]);
-        actual.routers.insert(r.id, r);
+        actual.routers.insert(r.id, r.into());
     }
     for b in bridges {
         reads.extend([
@@ -67,28 +68,28 @@ pub async fn read(client: &MidonetClient, tenant: &str) -> Result<Actual, Client
             Read::Arp(b.id),
             Read::Mac(b.id),
         ]);
-        actual.bridges.insert(b.id, b);
+        actual.bridges.insert(b.id, b.into());
     }
     for chain in chains {
         reads.push(Read::Rules(chain.id));
         let rules = Vec::new();
         actual
             .chains
-            .insert(chain.id, DesiredChain { chain, rules });
+            .insert(chain.id, DesiredChain { chain, rules }.into());
     }
     for group in port_groups {
         reads.push(Read::Members(group.id));
         let ports = Default::default();
         actual
             .port_groups
-            .insert(group.id, DesiredPortGroup { group, ports });
+            .insert(group.id, DesiredPortGroup { group, ports }.into());
     }
     for group in ip_addr_groups.into_iter().filter(is_translators) {
         reads.push(Read::Addrs(group.id));
         let addrs = Default::default();
         actual
             .ip_addr_groups
-            .insert(group.id, DesiredIpAddrGroup { group, addrs });
+            .insert(group.id, DesiredIpAddrGroup { group, addrs }.into());
     }
 
     let mut subnets = Vec::new();
@@ -97,28 +98,30 @@ pub async fn read(client: &MidonetClient, tenant: &str) -> Result<Actual, Client
             Read::Ports(ports) => ports.into_iter().for_each(|p| add_port(&mut actual, p)),
             Read::RoutesOf(routes) => {
                 for r in routes.into_iter().filter(is_static) {
-                    actual.routes.insert(r.id, r);
+                    actual.routes.insert(r.id, r.into());
                 }
             }
             Read::BgpPeersOf(peers) => actual
                 .bgp_peers
-                .extend(peers.into_iter().map(|p| (p.id, p))),
+                .extend(peers.into_iter().map(|p| (p.id, p.into()))),
             Read::BgpNetworksOf(nets) => actual
                 .bgp_networks
-                .extend(nets.into_iter().map(|n| (n.id, n))),
+                .extend(nets.into_iter().map(|n| (n.id, n.into()))),
             Read::DhcpSubnetsOf(bridge, list) => {
                 for subnet in list {
                     let id = DhcpSubnet::object_id(bridge, &subnet.key());
                     subnets.push(Read::DhcpHosts(bridge, id, SubnetKey::from(&subnet)));
                     actual
                         .dhcp_subnets
-                        .insert(id, DesiredDhcpSubnet { bridge, subnet });
+                        .insert(id, DesiredDhcpSubnet { bridge, subnet }.into());
                 }
             }
             Read::ArpOf(bridge, entries) => {
                 for entry in entries {
                     let id = arp_id(bridge, &entry);
-                    actual.ip4_macs.insert(id, DesiredIp4Mac { bridge, entry });
+                    actual
+                        .ip4_macs
+                        .insert(id, DesiredIp4Mac { bridge, entry }.into());
                 }
             }
             Read::MacOf(bridge, entries) => {
@@ -126,7 +129,7 @@ pub async fn read(client: &MidonetClient, tenant: &str) -> Result<Actual, Client
                     let id = mac_id(bridge, &entry);
                     actual
                         .mac_ports
-                        .insert(id, DesiredMacPort { bridge, entry });
+                        .insert(id, DesiredMacPort { bridge, entry }.into());
                 }
             }
             members => put_members(&mut actual, members),
@@ -155,7 +158,7 @@ pub(super) fn put_dhcp_hosts(
             dhcp_subnet,
             host,
         };
-        actual.dhcp_hosts.insert(id, entry);
+        actual.dhcp_hosts.insert(id, entry.into());
     }
 }
 
@@ -164,17 +167,17 @@ pub(super) fn put_dhcp_hosts(
 pub(super) fn put_members(actual: &mut Actual, read: Read) {
     match read {
         Read::RulesOf(chain, rules) => {
-            if let Some(c) = actual.chains.get_mut(&chain) {
-                c.rules = rules;
+            if let Some(c) = actual.chains.get_mut(&chain).map(Arc::make_mut) {
+                c.rules = rules.into_iter().map(Arc::new).collect();
             }
         }
         Read::AddrsOf(group, addrs) => {
-            if let Some(g) = actual.ip_addr_groups.get_mut(&group) {
+            if let Some(g) = actual.ip_addr_groups.get_mut(&group).map(Arc::make_mut) {
                 g.addrs = addrs.into_iter().collect();
             }
         }
         Read::MembersOf(group, ports) => {
-            if let Some(g) = actual.port_groups.get_mut(&group) {
+            if let Some(g) = actual.port_groups.get_mut(&group).map(Arc::make_mut) {
                 g.ports = ports.into_iter().collect();
             }
         }
@@ -265,7 +268,7 @@ pub(super) fn add_port(actual: &mut Actual, mut port: Port) {
         peer,
         binding,
     };
-    actual.ports.insert(entry.port.id, entry);
+    actual.ports.insert(entry.port.id, entry.into());
 }
 
 /// Routes the translator could have made: not the server's `Local` ones, not learned ones.
@@ -358,5 +361,33 @@ pub fn from_desired(desired: Desired) -> Actual {
         bgp_peers,
         bgp_networks,
         ..Actual::default()
+    }
+}
+
+/// Makes `actual` hold `desired`'s own object wherever the two are equal, so that after a full
+/// read the engine keeps one copy of each unchanged object rather than two.
+pub fn share(actual: &mut Actual, desired: &Desired) {
+    share_map(&mut actual.routers, &desired.routers);
+    share_map(&mut actual.bridges, &desired.bridges);
+    share_map(&mut actual.ports, &desired.ports);
+    share_map(&mut actual.chains, &desired.chains);
+    share_map(&mut actual.routes, &desired.routes);
+    share_map(&mut actual.ip_addr_groups, &desired.ip_addr_groups);
+    share_map(&mut actual.port_groups, &desired.port_groups);
+    share_map(&mut actual.dhcp_subnets, &desired.dhcp_subnets);
+    share_map(&mut actual.dhcp_hosts, &desired.dhcp_hosts);
+    share_map(&mut actual.ip4_macs, &desired.ip4_macs);
+    share_map(&mut actual.mac_ports, &desired.mac_ports);
+    share_map(&mut actual.bgp_peers, &desired.bgp_peers);
+    share_map(&mut actual.bgp_networks, &desired.bgp_networks);
+}
+
+fn share_map<T: PartialEq>(actual: &mut Objects<T>, desired: &Objects<T>) {
+    for (id, have) in actual.iter_mut() {
+        if let Some(want) = desired.get(id) {
+            if !Arc::ptr_eq(have, want) && **have == **want {
+                *have = Arc::clone(want);
+            }
+        }
     }
 }

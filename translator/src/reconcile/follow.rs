@@ -12,6 +12,7 @@
 //! (`Actual` keeps the plan's) and a full read catches anyone else's.
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 use midonet_client::{Change, ClientError, MidonetClient, SubnetKey};
 use serde::de::DeserializeOwned;
@@ -110,7 +111,7 @@ fn take(
         Some(Class::Router) => {
             match parse::<Router>(c).filter(|r| owned_by(tenant, &r.tenant_id)) {
                 Some(router) if !c.deleted => {
-                    actual.routers.insert(id, router);
+                    actual.routers.insert(id, router.into());
                 }
                 _ => touched = remove_device(actual, id),
             }
@@ -118,7 +119,7 @@ fn take(
         Some(Class::Network) => match parse::<Bridge>(c).filter(|b| owned_by(tenant, &b.tenant_id))
         {
             Some(bridge) if !c.deleted => {
-                actual.bridges.insert(id, bridge);
+                actual.bridges.insert(id, bridge.into());
                 todo.dhcp_of_bridges.insert(id);
             }
             _ => touched = remove_device(actual, id),
@@ -137,18 +138,19 @@ fn take(
                         .router_id
                         .is_some_and(|r| actual.routers.contains_key(&r)) =>
             {
-                actual.routes.insert(id, route);
+                actual.routes.insert(id, route.into());
             }
             _ => touched = actual.routes.remove(&id).is_some(),
         },
         Some(Class::Chain) => {
             match parse::<Chain>(c).filter(|ch| owned_by(tenant, &ch.tenant_id)) {
                 Some(chain) if !c.deleted => {
-                    let entry = actual.chains.entry(id).or_insert_with(|| DesiredChain {
-                        chain: chain.clone(),
-                        rules: Vec::new(),
+                    let entry = actual.chains.entry(id).or_insert_with(|| {
+                        let rules = Vec::new();
+                        let chain = chain.clone();
+                        DesiredChain { chain, rules }.into()
                     });
-                    entry.chain = chain;
+                    Arc::make_mut(entry).chain = chain;
                     todo.rules.insert(id);
                 }
                 _ => touched = actual.chains.remove(&id).is_some(),
@@ -168,14 +170,11 @@ fn take(
         }
         Some(Class::IpAddrGroup) => match parse::<IpAddrGroup>(c).filter(is_translators) {
             Some(group) if !c.deleted => {
-                let entry = actual
-                    .ip_addr_groups
-                    .entry(id)
-                    .or_insert_with(|| DesiredIpAddrGroup {
-                        group: group.clone(),
-                        addrs: Default::default(),
-                    });
-                entry.group = group;
+                let entry = actual.ip_addr_groups.entry(id).or_insert_with(|| {
+                    let (group, addrs) = (group.clone(), Default::default());
+                    DesiredIpAddrGroup { group, addrs }.into()
+                });
+                Arc::make_mut(entry).group = group;
                 todo.addrs.insert(id);
             }
             _ => touched = actual.ip_addr_groups.remove(&id).is_some(),
@@ -183,14 +182,11 @@ fn take(
         Some(Class::PortGroup) => {
             match parse::<PortGroup>(c).filter(|g| owned_by(tenant, &g.tenant_id)) {
                 Some(group) if !c.deleted => {
-                    let entry = actual
-                        .port_groups
-                        .entry(id)
-                        .or_insert_with(|| DesiredPortGroup {
-                            group: group.clone(),
-                            ports: Default::default(),
-                        });
-                    entry.group = group;
+                    let entry = actual.port_groups.entry(id).or_insert_with(|| {
+                        let (group, ports) = (group.clone(), Default::default());
+                        DesiredPortGroup { group, ports }.into()
+                    });
+                    Arc::make_mut(entry).group = group;
                     todo.members.insert(id);
                 }
                 _ => touched = actual.port_groups.remove(&id).is_some(),
@@ -215,7 +211,7 @@ fn take(
                         .router_id
                         .is_some_and(|r| actual.routers.contains_key(&r)) =>
             {
-                actual.bgp_peers.insert(id, peer);
+                actual.bgp_peers.insert(id, peer.into());
             }
             _ => touched = actual.bgp_peers.remove(&id).is_some(),
         },
@@ -226,7 +222,7 @@ fn take(
                         .router_id
                         .is_some_and(|r| actual.routers.contains_key(&r)) =>
             {
-                actual.bgp_networks.insert(id, net);
+                actual.bgp_networks.insert(id, net.into());
             }
             _ => touched = actual.bgp_networks.remove(&id).is_some(),
         },
@@ -300,7 +296,7 @@ impl Refetch {
                             hosts.insert(id);
                         }
                         let entry = crate::desired::DesiredDhcpSubnet { bridge, subnet };
-                        actual.dhcp_subnets.insert(id, entry);
+                        actual.dhcp_subnets.insert(id, entry.into());
                     }
                     actual
                         .dhcp_subnets

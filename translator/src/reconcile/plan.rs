@@ -17,6 +17,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use midonet_client::SubnetKey;
 use topology::{
@@ -26,7 +27,7 @@ use topology::{
 use uuid::Uuid;
 
 use super::Actual;
-use crate::desired::{Binding, Desired, DesiredIp4Mac, DesiredMacPort, Origin};
+use crate::desired::{Binding, Desired, DesiredIp4Mac, DesiredMacPort, Objects, Origin};
 
 /// When an operation runs: every operation of a level runs after every operation of the levels
 /// before it, so an operation only needs what earlier levels make.
@@ -61,18 +62,20 @@ pub enum Action {
     Delete,
 }
 
-/// One request's worth of change, with what the request needs.
+/// One request's worth of change, with what the request needs. Objects are shared with the
+/// desired topology or boxed, so that an operation stays small: a first plan holds hundreds of
+/// thousands.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Change {
-    CreateChain(Chain),
+    CreateChain(Box<Chain>),
     DeleteChain(Uuid),
     /// Inserts `rule` into `chain` at `rule.position`.
     CreateRule {
         chain: Uuid,
-        rule: Box<Rule>,
+        rule: Arc<Rule>,
     },
     DeleteRule(Uuid),
-    CreateIpAddrGroup(IpAddrGroup),
+    CreateIpAddrGroup(Box<IpAddrGroup>),
     DeleteIpAddrGroup(Uuid),
     AddAddr {
         group: Uuid,
@@ -82,8 +85,8 @@ pub enum Change {
         group: Uuid,
         addr: IpAddr,
     },
-    CreatePortGroup(PortGroup),
-    UpdatePortGroup(PortGroup),
+    CreatePortGroup(Box<PortGroup>),
+    UpdatePortGroup(Box<PortGroup>),
     DeletePortGroup(Uuid),
     AddMember {
         group: Uuid,
@@ -93,15 +96,15 @@ pub enum Change {
         group: Uuid,
         port: Uuid,
     },
-    CreateRouter(Router),
-    UpdateRouter(Router),
+    CreateRouter(Arc<Router>),
+    UpdateRouter(Arc<Router>),
     DeleteRouter(Uuid),
-    CreateBridge(Bridge),
-    UpdateBridge(Bridge),
+    CreateBridge(Arc<Bridge>),
+    UpdateBridge(Arc<Bridge>),
     DeleteBridge(Uuid),
     /// A router or bridge port, by `port_type`, on `device_id`.
-    CreatePort(Port),
-    UpdatePort(Port),
+    CreatePort(Box<Port>),
+    UpdatePort(Box<Port>),
     DeletePort(Uuid),
     Link {
         port: Uuid,
@@ -118,15 +121,15 @@ pub enum Change {
         port: Uuid,
         host: Uuid,
     },
-    CreateRoute(Route),
+    CreateRoute(Arc<Route>),
     DeleteRoute(Uuid),
     CreateDhcpSubnet {
         bridge: Uuid,
-        subnet: DhcpSubnet,
+        subnet: Box<DhcpSubnet>,
     },
     UpdateDhcpSubnet {
         bridge: Uuid,
-        subnet: DhcpSubnet,
+        subnet: Box<DhcpSubnet>,
     },
     DeleteDhcpSubnet {
         bridge: Uuid,
@@ -135,12 +138,12 @@ pub enum Change {
     CreateDhcpHost {
         bridge: Uuid,
         subnet: SubnetKey,
-        host: DhcpHost,
+        host: Box<DhcpHost>,
     },
     UpdateDhcpHost {
         bridge: Uuid,
         subnet: SubnetKey,
-        host: DhcpHost,
+        host: Box<DhcpHost>,
     },
     DeleteDhcpHost {
         bridge: Uuid,
@@ -163,10 +166,10 @@ pub enum Change {
         bridge: Uuid,
         entry: MacPort,
     },
-    CreateBgpPeer(BgpPeer),
-    UpdateBgpPeer(BgpPeer),
+    CreateBgpPeer(Arc<BgpPeer>),
+    UpdateBgpPeer(Arc<BgpPeer>),
     DeleteBgpPeer(Uuid),
-    CreateBgpNetwork(BgpNetwork),
+    CreateBgpNetwork(Arc<BgpNetwork>),
     DeleteBgpNetwork(Uuid),
 }
 
@@ -290,10 +293,11 @@ impl Change {
 pub struct Operation {
     pub level: Level,
     pub change: Change,
-    /// The object's name: its desired key, or a description of an actual object.
-    pub name: String,
-    /// Why the object exists (absent for objects the translator no longer wants).
-    pub origin: Option<Origin>,
+    /// Why the object exists (absent for objects the translator no longer wants); its key
+    /// names the object.
+    pub origin: Option<Arc<Origin>>,
+    /// The name of an object without an origin: a description of the actual object.
+    described: Option<Box<str>>,
     /// The object the operation makes or changes; operations that need it name it in `needs`.
     pub object: Uuid,
     /// Objects this operation needs; if making one of them failed, it is not sent.
@@ -303,9 +307,20 @@ pub struct Operation {
     pub lane: Option<Uuid>,
 }
 
+impl Operation {
+    /// The object's name: its desired key, or a description of an actual object.
+    pub fn name(&self) -> &str {
+        match (&self.origin, &self.described) {
+            (Some(origin), _) => &origin.key,
+            (None, Some(described)) => described,
+            (None, None) => "",
+        }
+    }
+}
+
 impl fmt::Display for Operation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.change.phrase(), self.name)?;
+        write!(f, "{} {}", self.change.phrase(), self.name())?;
         if let Some(o) = &self.origin {
             write!(f, " ({} {})", o.stage, o.gni_id)?;
         }
@@ -422,12 +437,16 @@ impl Planner<'_> {
         needs: Vec<Uuid>,
         lane: Option<Uuid>,
     ) {
-        let name = self.name(object);
+        let origin = self.desired.origins.get(&object).cloned();
+        let described = match origin {
+            Some(_) => None,
+            None => Some(self.name(object).into()),
+        };
         self.ops.push(Operation {
             level,
             change,
-            name,
-            origin: self.desired.origins.get(&object).cloned(),
+            origin,
+            described,
             object,
             needs,
             lane,
@@ -532,7 +551,7 @@ impl Planner<'_> {
                 None => {
                     self.push(
                         Level::Groups,
-                        Change::CreateChain(want.chain.clone()),
+                        Change::CreateChain(Box::new(want.chain.clone())),
                         *id,
                         vec![],
                     );
@@ -543,7 +562,7 @@ impl Planner<'_> {
                     self.push(Level::Detach, Change::DeleteChain(*id), *id, vec![]);
                     self.push(
                         Level::Groups,
-                        Change::CreateChain(want.chain.clone()),
+                        Change::CreateChain(Box::new(want.chain.clone())),
                         *id,
                         vec![],
                     );
@@ -574,7 +593,7 @@ impl Planner<'_> {
                         Level::Rules,
                         Change::CreateRule {
                             chain: *id,
-                            rule: Box::new(rule.clone()),
+                            rule: rule.clone(),
                         },
                         rule.id,
                         needs,
@@ -598,7 +617,7 @@ impl Planner<'_> {
                     if have.is_some() {
                         self.push(Level::Detach, Change::DeleteIpAddrGroup(*id), *id, vec![]);
                     }
-                    let create = Change::CreateIpAddrGroup(want.group.clone());
+                    let create = Change::CreateIpAddrGroup(Box::new(want.group.clone()));
                     self.push(Level::Groups, create, *id, vec![]);
                     &empty
                 }
@@ -634,13 +653,13 @@ impl Planner<'_> {
         for (id, want) in &d.port_groups {
             let have_ports = match a.port_groups.get(id) {
                 None => {
-                    let create = Change::CreatePortGroup(want.group.clone());
+                    let create = Change::CreatePortGroup(Box::new(want.group.clone()));
                     self.push(Level::Groups, create, *id, vec![]);
                     &empty
                 }
                 Some(have) => {
                     if have.group != want.group {
-                        let update = Change::UpdatePortGroup(want.group.clone());
+                        let update = Change::UpdatePortGroup(Box::new(want.group.clone()));
                         self.push(Level::Update, update, *id, vec![]);
                     }
                     &have.ports
@@ -695,8 +714,13 @@ impl Planner<'_> {
                 }
                 Some(have) => {
                     let settled = settle_bridge(want, have);
-                    if settled != *have {
-                        self.push(Level::Update, Change::UpdateBridge(settled), *id, filters);
+                    if settled != **have {
+                        self.push(
+                            Level::Update,
+                            Change::UpdateBridge(Arc::new(settled)),
+                            *id,
+                            filters,
+                        );
                     }
                 }
             }
@@ -727,13 +751,18 @@ impl Planner<'_> {
             ));
             match have {
                 None => {
-                    let create = Change::CreatePort(want.port.clone());
+                    let create = Change::CreatePort(Box::new(want.port.clone()));
                     self.push(Level::Ports, create, *id, needs);
                 }
                 Some(have) => {
                     let settled = settle_port(&want.port, &have.port);
                     if settled != have.port {
-                        self.push(Level::Update, Change::UpdatePort(settled), *id, needs);
+                        self.push(
+                            Level::Update,
+                            Change::UpdatePort(Box::new(settled)),
+                            *id,
+                            needs,
+                        );
                     }
                 }
             }
@@ -836,14 +865,14 @@ impl Planner<'_> {
                 None => {
                     let change = Change::CreateDhcpSubnet {
                         bridge: want.bridge,
-                        subnet: want.subnet.clone(),
+                        subnet: Box::new(want.subnet.clone()),
                     };
                     self.push(Level::Wiring, change, *id, vec![want.bridge]);
                 }
                 Some(have) if have.subnet != want.subnet => {
                     let change = Change::UpdateDhcpSubnet {
                         bridge: want.bridge,
-                        subnet: want.subnet.clone(),
+                        subnet: Box::new(want.subnet.clone()),
                     };
                     self.push(Level::Update, change, *id, vec![]);
                 }
@@ -881,7 +910,7 @@ impl Planner<'_> {
                     let change = Change::CreateDhcpHost {
                         bridge: want.bridge,
                         subnet: subnet_key,
-                        host: want.host.clone(),
+                        host: Box::new(want.host.clone()),
                     };
                     self.push(Level::Rules, change, *id, vec![want.dhcp_subnet]);
                 }
@@ -891,7 +920,7 @@ impl Planner<'_> {
                         let change = Change::UpdateDhcpHost {
                             bridge: want.bridge,
                             subnet: subnet_key,
-                            host: want.host.clone(),
+                            host: Box::new(want.host.clone()),
                         };
                         self.push(Level::Update, change, *id, vec![]);
                     }
@@ -1022,16 +1051,16 @@ type Entries<'m, E> = Vec<(Uuid, &'m E)>;
 /// Entries of `want` with no equal in `have` (to add), and of `have` with none in `want` (to
 /// remove), equal meaning the same `key`: for members whose map ids are not MidoNet's.
 fn by_content<'m, E, K: Ord>(
-    want: &'m BTreeMap<Uuid, E>,
-    have: &'m BTreeMap<Uuid, E>,
+    want: &'m Objects<E>,
+    have: &'m Objects<E>,
     key: impl Fn(&E) -> K,
 ) -> (Entries<'m, E>, Entries<'m, E>) {
-    let keys = |m: &BTreeMap<Uuid, E>| m.values().map(&key).collect::<BTreeSet<K>>();
+    let keys = |m: &Objects<E>| m.values().map(|e| key(e)).collect::<BTreeSet<K>>();
     let (want_keys, have_keys) = (keys(want), keys(have));
-    let missing = |m: &'m BTreeMap<Uuid, E>, other: &BTreeSet<K>| {
+    let missing = |m: &'m Objects<E>, other: &BTreeSet<K>| {
         m.iter()
             .filter(|(_, e)| !other.contains(&key(e)))
-            .map(|(id, e)| (*id, e))
+            .map(|(id, e)| (*id, &**e))
             .collect::<Vec<_>>()
     };
     (missing(want, &have_keys), missing(have, &want_keys))

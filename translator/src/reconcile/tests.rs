@@ -3,6 +3,7 @@
 
 use std::collections::BTreeSet;
 use std::net::{IpAddr, Ipv4Addr};
+use std::sync::Arc;
 
 use topology::{
     Bridge, Chain, Condition, DhcpHost, DhcpSubnet, Ip4Mac, IpAddrGroup, MacPort, Port, PortGroup,
@@ -34,18 +35,18 @@ fn origin(d: &mut Desired, key: &str, stage: Stage, gni_id: &str) -> Uuid {
         gni_id: gni_id.to_owned(),
         key: key.to_owned(),
     };
-    d.origins.insert(id, o);
+    d.origins.insert(id, o.into());
     id
 }
 
 fn rule(d: &mut Desired, chain: &str, role: &str, mut rule: Rule) {
     let rid = origin(d, &format!("{chain}/{role}"), Stage::SecurityGroup, "sg-1");
-    let c = d.chains.get_mut(&id(chain)).expect("chain made first");
+    let c = Arc::make_mut(d.chains.get_mut(&id(chain)).expect("chain made first"));
     rule.id = rid;
     rule.chain_id = Some(id(chain));
     rule.position = c.rules.len() as u32 + 1;
     rule.normalize();
-    c.rules.push(rule);
+    c.rules.push(rule.into());
 }
 
 /// A small VPC: a router and a subnet bridge linked by a port pair, an interface port with a
@@ -55,10 +56,11 @@ fn small() -> Desired {
     let mut d = Desired::default();
     let vpc = "vpc-1";
     let r = origin(&mut d, "vr_vpc-1_2", Stage::VpcRouter, vpc);
-    d.routers.insert(r, Router::named(r, "vr_vpc-1_2", TENANT));
+    d.routers
+        .insert(r, Router::named(r, "vr_vpc-1_2", TENANT).into());
     let b = origin(&mut d, "vb_vpc-1_subnet-1", Stage::SubnetBridge, "subnet-1");
     d.bridges
-        .insert(b, Bridge::named(b, "vb_vpc-1_subnet-1", TENANT));
+        .insert(b, Bridge::named(b, "vb_vpc-1_subnet-1", TENANT).into());
     for name in ["ic_i-1_prechain", "sg_ingress_sg-1"] {
         let c = origin(&mut d, name, Stage::Interface, "i-1");
         let chain = Chain {
@@ -67,7 +69,7 @@ fn small() -> Desired {
             name: Some(name.into()),
         };
         let rules = Vec::new();
-        d.chains.insert(c, DesiredChain { chain, rules });
+        d.chains.insert(c, DesiredChain { chain, rules }.into());
     }
     let g = origin(&mut d, "sg_priv_sg-1", Stage::SecurityGroup, "sg-1");
     let group = IpAddrGroup {
@@ -76,7 +78,7 @@ fn small() -> Desired {
     };
     let addrs = [IpAddr::V4(Ipv4Addr::new(10, 0, 1, 5))].into();
     d.ip_addr_groups
-        .insert(g, DesiredIpAddrGroup { group, addrs });
+        .insert(g, DesiredIpAddrGroup { group, addrs }.into());
 
     let rp = origin(
         &mut d,
@@ -106,15 +108,15 @@ fn small() -> Desired {
         peer,
         binding,
     };
-    d.ports.insert(rp, port(router_port, Some(bp), None));
+    d.ports.insert(rp, port(router_port, Some(bp), None).into());
     d.ports
-        .insert(bp, port(Port::bridge_port(bp, b), Some(rp), None));
+        .insert(bp, port(Port::bridge_port(bp, b), Some(rp), None).into());
     let binding = Binding {
         host_id: HOST_1,
         interface_name: "vn_i-1".into(),
     };
     d.ports
-        .insert(ip, port(interface_port, None, Some(binding)));
+        .insert(ip, port(interface_port, None, Some(binding)).into());
 
     let pg = origin(&mut d, "eucapg", Stage::Core, "configuration");
     let group = PortGroup {
@@ -128,7 +130,8 @@ fn small() -> Desired {
         DesiredPortGroup {
             group,
             ports: [rp].into(),
-        },
+        }
+        .into(),
     );
 
     let mut jump = Rule::new(Uuid::nil(), RuleType::Jump, Condition::default());
@@ -164,7 +167,7 @@ fn small() -> Desired {
         attributes: None,
         learned: false,
     };
-    d.routes.insert(route_id, route);
+    d.routes.insert(route_id, route.into());
 
     let subnet = DhcpSubnet {
         subnet_prefix: Ipv4Addr::new(10, 0, 1, 0),
@@ -183,9 +186,9 @@ fn small() -> Desired {
         gni_id: "subnet-1".into(),
         key,
     };
-    d.origins.insert(s, o);
+    d.origins.insert(s, o.into());
     d.dhcp_subnets
-        .insert(s, DesiredDhcpSubnet { bridge: b, subnet });
+        .insert(s, DesiredDhcpSubnet { bridge: b, subnet }.into());
     let h = origin(&mut d, "vb_vpc-1_subnet-1/dhcp/host", Stage::Dhcp, "i-1");
     let host = DhcpHost {
         mac_addr: "d0:0d:00:00:00:01".into(),
@@ -200,7 +203,8 @@ fn small() -> Desired {
             bridge: b,
             dhcp_subnet,
             host,
-        },
+        }
+        .into(),
     );
     let a = origin(
         &mut d,
@@ -212,7 +216,8 @@ fn small() -> Desired {
         ip: Ipv4Addr::new(10, 0, 1, 5),
         mac: "d0:0d:00:00:00:01".into(),
     };
-    d.ip4_macs.insert(a, DesiredIp4Mac { bridge: b, entry });
+    d.ip4_macs
+        .insert(a, DesiredIp4Mac { bridge: b, entry }.into());
     let m = origin(
         &mut d,
         "vb_vpc-1_subnet-1/mac/d0:0d:00:00:00:01",
@@ -224,7 +229,8 @@ fn small() -> Desired {
         port_id: ip,
         vlan_id: None,
     };
-    d.mac_ports.insert(m, DesiredMacPort { bridge: b, entry });
+    d.mac_ports
+        .insert(m, DesiredMacPort { bridge: b, entry }.into());
     d
 }
 
@@ -233,7 +239,7 @@ fn small() -> Desired {
 fn as_read(desired: &Desired) -> Actual {
     let mut a = desired.clone();
     a.origins.clear();
-    for (n, p) in a.ports.values_mut().enumerate() {
+    for (n, p) in a.ports.values_mut().map(Arc::make_mut).enumerate() {
         p.port.tunnel_key = Some(n as i64 + 7);
         p.port.active = p.binding.is_some();
         if p.port.port_type == topology::PortType::Bridge {
@@ -244,7 +250,7 @@ fn as_read(desired: &Desired) -> Actual {
         .ip4_macs
         .into_values()
         .map(|mut e| {
-            e.entry.mac = e.entry.mac.to_uppercase();
+            Arc::make_mut(&mut e).entry.mac = e.entry.mac.to_uppercase();
             (Uuid::new_v4(), e)
         })
         .collect();
@@ -328,7 +334,12 @@ fn a_changed_port_filter_is_one_port_update_keeping_server_fields() {
     let d = small();
     let mut a = as_read(&d);
     let ip = id("vb_vpc-1_subnet-1/port/i-1");
-    a.ports.get_mut(&ip).expect("port").port.inbound_filter_id = None;
+    a.ports
+        .get_mut(&ip)
+        .map(Arc::make_mut)
+        .expect("port")
+        .port
+        .inbound_filter_id = None;
     let p = plan(&d, &a);
     assert_eq!(p.len(), 1, "{p}");
     let Change::UpdatePort(body) = &p.operations[0].change else {
@@ -344,7 +355,8 @@ fn a_changed_rule_rebuilds_only_its_chain() {
     let mut d = small();
     let chain = id("ic_i-1_prechain");
     let a = as_read(&d);
-    d.chains.get_mut(&chain).expect("chain").rules[1].rule_type = RuleType::Reject;
+    let c = Arc::make_mut(d.chains.get_mut(&chain).expect("chain"));
+    Arc::make_mut(&mut c.rules[1]).rule_type = RuleType::Reject;
     let p = plan(&d, &a);
     let ops: Vec<(Level, String)> = p
         .operations
@@ -383,6 +395,7 @@ fn an_added_address_is_one_add() {
     let new = IpAddr::V4(Ipv4Addr::new(10, 0, 1, 6));
     d.ip_addr_groups
         .get_mut(&g)
+        .map(Arc::make_mut)
         .expect("group")
         .addrs
         .insert(new);
@@ -411,7 +424,11 @@ fn a_binding_moved_to_another_host_is_unbind_then_bind() {
     let mut d = small();
     let a = as_read(&d);
     let ip = id("vb_vpc-1_subnet-1/port/i-1");
-    let binding = d.ports.get_mut(&ip).and_then(|p| p.binding.as_mut());
+    let binding = d
+        .ports
+        .get_mut(&ip)
+        .map(Arc::make_mut)
+        .and_then(|p| p.binding.as_mut());
     binding.expect("bound").host_id = HOST_2;
     let p = plan(&d, &a);
     let changes: Vec<&Change> = p.operations.iter().map(|o| &o.change).collect();
@@ -437,11 +454,11 @@ fn a_binding_moved_to_another_host_is_unbind_then_bind() {
 fn server_filled_fields_and_mac_case_cause_no_update() {
     let d = small();
     let mut a = as_read(&d);
-    for p in a.ports.values_mut() {
+    for p in a.ports.values_mut().map(Arc::make_mut) {
         p.port.active = true;
         p.port.tunnel_key = Some(99);
     }
-    for e in a.mac_ports.values_mut() {
+    for e in a.mac_ports.values_mut().map(Arc::make_mut) {
         e.entry.mac_addr = e.entry.mac_addr.to_uppercase();
         e.entry.vlan_id = Some(0);
     }
@@ -455,7 +472,7 @@ fn a_deleted_router_takes_its_ports_and_routes_with_it() {
     // An old VPC router with a port, a route and a link to the subnet bridge's port.
     let old = Uuid::from_u128(77);
     a.routers
-        .insert(old, Router::named(old, "vr_vpc-9_3", TENANT));
+        .insert(old, Router::named(old, "vr_vpc-9_3", TENANT).into());
     let port = Uuid::from_u128(78);
     let p = Port::router_port(port, old, [10, 9, 0, 1].into(), [10, 9, 0, 0].into(), 24);
     a.ports.insert(
@@ -464,13 +481,14 @@ fn a_deleted_router_takes_its_ports_and_routes_with_it() {
             port: p,
             peer: None,
             binding: None,
-        },
+        }
+        .into(),
     );
-    let mut route = a.routes.values().next().expect("a route").clone();
+    let mut route = Route::clone(a.routes.values().next().expect("a route"));
     route.id = Uuid::from_u128(79);
     route.router_id = Some(old);
     route.next_hop_port = Some(port);
-    a.routes.insert(route.id, route);
+    a.routes.insert(route.id, route.into());
     assert_eq!(
         plan(&d, &a)
             .operations
@@ -487,14 +505,15 @@ fn a_removed_chain_is_deleted_last_and_its_jump_rebuilt() {
     let a = as_read(&d);
     let sg = id("sg_ingress_sg-1");
     d.chains.remove(&sg);
-    let pre = d.chains.get_mut(&id("ic_i-1_prechain")).expect("chain");
+    let pre = Arc::make_mut(d.chains.get_mut(&id("ic_i-1_prechain")).expect("chain"));
     pre.rules.remove(0);
-    pre.rules[0].position = 1;
+    Arc::make_mut(&mut pre.rules[0]).position = 1;
     let p = plan(&d, &a);
     let last = p.operations.last().expect("operations");
     assert_eq!(last.change, Change::DeleteChain(sg));
     assert_eq!(
-        last.name, "sg_ingress_sg-1",
+        last.name(),
+        "sg_ingress_sg-1",
         "named from what MidoNet holds"
     );
     let own_rule = Change::DeleteRule(id("sg_ingress_sg-1/accept_priv"));

@@ -86,6 +86,11 @@ impl ZkServer {
         self.port
     }
 
+    /// The server process's id while it runs (for benchmarks that read its CPU time).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     /// The server's own log, for diagnosing a failing test.
     pub fn log_path(&self) -> PathBuf {
         self.dir.join("zookeeper.log")

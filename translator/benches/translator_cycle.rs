@@ -87,6 +87,24 @@ fn peak_memory_mib(child: &Child) -> f64 {
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
+/// CPU time (user and system) a process has used so far, from `/proc/<pid>/stat`.
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or(vec![], |(_, rest)| rest.split_whitespace().collect());
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name; the kernel
+    // counts them in USER_HZ ticks, 100 a second on Linux.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
 fn median(mut xs: Vec<Duration>) -> Duration {
     xs.sort();
     xs[xs.len() / 2]
@@ -147,6 +165,12 @@ async fn main() {
     wait_for(dir.path(), "v0", Duration::from_secs(1800)).await;
     let converge = started.elapsed();
     println!("converge from empty (process start to version file): {converge:.2?}");
+    println!(
+        "CPU time used until then: ZooKeeper {:.1} s, api-gateway {:.1} s, translator {:.1} s",
+        zookeeper.pid().map_or(0.0, cpu_seconds),
+        gateway.id().map_or(0.0, cpu_seconds),
+        translator.id().map_or(0.0, cpu_seconds),
+    );
 
     let mut noop = Vec::new();
     let mut added = Vec::new();

@@ -197,5 +197,9 @@ async fn a_zookeeper_restart_is_survived() {
         |s, _| s == StatusCode::OK,
     )
     .await;
-    assert_eq!(b.get("/routers").await.as_array().unwrap().len(), 2);
+    // The router can show through a read of its own before the resync lists it: wait for both.
+    eventually(&b, "/routers", "B lists both routers", |s, body| {
+        s == StatusCode::OK && body.as_array().is_some_and(|all| all.len() == 2)
+    })
+    .await;
 }

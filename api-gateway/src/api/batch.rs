@@ -21,6 +21,7 @@ use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
 use super::writes::{self, Call, Found, Written};
@@ -51,8 +52,9 @@ struct Operation {
     op: String,
     /// An API path relative to the API root, e.g. `/routers/<id>/ports`.
     path: String,
+    /// Kept as sent: its write parses it (`Body::parse`), as the plain request's would be.
     #[serde(default)]
-    body: Option<Value>,
+    body: Option<Box<RawValue>>,
 }
 
 /// An operation resolved to its write, ready to run (any number of times, on conflicts).
@@ -77,7 +79,7 @@ fn prepare(index: usize, op: &Operation) -> Result<Prepared, Failure> {
     let found = writes::find(&method, &op.path).map_err(at)?;
     Ok(Prepared {
         found,
-        body: op.body.as_ref().map(Body::from_json),
+        body: op.body.as_deref().map(Body::from_json),
     })
 }
 
@@ -144,7 +146,7 @@ async fn batch_apply(
     base: Base,
     body: Body,
 ) -> ApiResult<Response> {
-    let request: BatchRequest = body.parse(&["Batch"])?;
+    let request: BatchRequest = body.parse_strict(&["Batch"])?;
     let media = accept.negotiate(&["Batch"], false)?;
     let mut prepared = Vec::with_capacity(request.operations.len());
     for (index, op) in request.operations.iter().enumerate() {

@@ -157,20 +157,19 @@ impl Engine {
         report.read = started.elapsed();
 
         let started = Instant::now();
-        let mut env = self.env.clone();
         // The last cycle's allocations are `allocate`'s for the last GNI: only what differs
         // needs ids given or freed.
         let allocations = match &self.gni {
-            Some(old) => desired::reallocate(old, &gni, &env)?,
-            None => desired::allocate(&gni, &env)?,
+            Some(old) => desired::reallocate(old, &gni, &self.env)?,
+            None => desired::allocate(&gni, &self.env)?,
         };
-        env.allocations = allocations.clone();
+        let env = self.env.with_allocations(allocations);
         let stale = self.stale_parts(&gni, &env, hosts_changed);
         let mut fresh = BTreeMap::new();
         if !stale.is_empty() {
             let index = Index::for_parts(&gni, &stale);
             for part in &stale {
-                let made = desired::translate_part(&gni, &env, &allocations, &index, part)?;
+                let made = desired::translate_part(&gni, &env, &env.allocations, &index, part)?;
                 fresh.insert(part.clone(), made);
             }
         }

@@ -7,6 +7,7 @@ pub mod error;
 pub mod http;
 pub mod openapi;
 pub mod render;
+pub mod state;
 pub mod store;
 pub mod testing;
 

@@ -17,6 +17,7 @@ pub mod objects;
 pub mod repl;
 pub mod schema;
 pub mod session;
+pub mod history;
 pub mod trace;
 pub mod tree;
 pub mod values;

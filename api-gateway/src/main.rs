@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use api_gateway::config::{self, Backend, ServeFile};
-use api_gateway::state::config::{CassandraConfig, StateBackend, StateFile, StateConfig};
+use api_gateway::state::config::{CassandraConfig, StateBackend, StateConfig, StateFile};
 use api_gateway::{StateOptions, StoreConfig};
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use tracing_subscriber::EnvFilter;

@@ -70,7 +70,12 @@ async fn every_write_is_recorded_with_its_before_after_and_tenant() {
         json!({"name": "r2", "tenantId": "acme"}),
     )
     .await;
-    let p = gw.create(&format!("/routers/{r}/ports"), json!({"portAddress": "10.0.0.1", "networkAddress": "10.0.0.0", "networkLength": 24})).await;
+    let p = gw
+        .create(
+            &format!("/routers/{r}/ports"),
+            json!({"portAddress": "10.0.0.1", "networkAddress": "10.0.0.0", "networkLength": 24}),
+        )
+        .await;
     gw.delete(&format!("/routers/{r}")).await;
     flushed(&gw).await;
 
@@ -86,7 +91,9 @@ async fn every_write_is_recorded_with_its_before_after_and_tenant() {
     assert_eq!(changes[1]["before"]["name"], "r1");
     assert_eq!(changes[1]["after"]["name"], "r2");
     assert_eq!(changes[3]["after"], Value::Null);
-    assert!(changes.iter().all(|c| c["tenant"] == "acme" && c["class"] == "Router"));
+    assert!(changes
+        .iter()
+        .all(|c| c["tenant"] == "acme" && c["class"] == "Router"));
     let revisions: Vec<i64> = changes
         .iter()
         .map(|c| c["revision"].as_i64().unwrap())
@@ -187,7 +194,13 @@ async fn two_bound_ports(gw: &Gateway) -> (String, String, String) {
         )
         .await;
     assert_eq!(host.status, StatusCode::CREATED, "{}", host.body);
-    let h = host.location.unwrap().rsplit('/').next().unwrap().to_string();
+    let h = host
+        .location
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_string();
     let tz = gw
         .create("/tunnel_zones", json!({"name": "tz", "type": "gre"}))
         .await;
@@ -243,20 +256,32 @@ async fn reply_sees_the_stored_request(first: &Gateway, second: &Gateway, pa: &s
         .call(Method::POST, "/simulations", Some(&trace(pa, a, b)))
         .await;
     assert_eq!(request.status, StatusCode::OK, "{}", request.body);
-    let verdict = request.body["request"]["verdict"].as_str().unwrap_or_default();
+    let verdict = request.body["request"]["verdict"]
+        .as_str()
+        .unwrap_or_default();
     assert!(verdict.starts_with("delivered"), "{:#}", request.body);
     assert!(request.body["flowState"]["stored"].as_u64().unwrap() > 0);
     // Without the stored state the reply is a new connection ...
     let mut alone = trace(pb, b, a);
     alone["flowState"] = json!(false);
-    let fresh = second.call(Method::POST, "/simulations", Some(&alone)).await;
-    assert_eq!(fresh.body["request"]["returnFlow"], false, "{:#}", fresh.body);
+    let fresh = second
+        .call(Method::POST, "/simulations", Some(&alone))
+        .await;
+    assert_eq!(
+        fresh.body["request"]["returnFlow"], false,
+        "{:#}",
+        fresh.body
+    );
     // ... with it, return flow.
     let reply = second
         .call(Method::POST, "/simulations", Some(&trace(pb, b, a)))
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-    assert_eq!(reply.body["request"]["returnFlow"], true, "{:#}", reply.body);
+    assert_eq!(
+        reply.body["request"]["returnFlow"], true,
+        "{:#}",
+        reply.body
+    );
     assert!(reply.body["flowState"]["loaded"].as_u64().unwrap() > 0);
 }
 
@@ -278,7 +303,11 @@ async fn flow_state_outlives_the_gateway_that_traced_the_request() {
         let request = gw
             .call(Method::POST, "/simulations", Some(&trace(&pa, a, b)))
             .await;
-        assert!(request.body["flowState"]["stored"].as_u64().unwrap() > 0, "{:#}", request.body);
+        assert!(
+            request.body["flowState"]["stored"].as_u64().unwrap() > 0,
+            "{:#}",
+            request.body
+        );
         (pa, pb)
     };
     // The first gateway's files are released once its tasks end.
@@ -296,7 +325,11 @@ async fn flow_state_outlives_the_gateway_that_traced_the_request() {
     let reply = later
         .call(Method::POST, "/simulations", Some(&trace(&pb, b, a)))
         .await;
-    assert_eq!(reply.body["request"]["returnFlow"], true, "{:#}", reply.body);
+    assert_eq!(
+        reply.body["request"]["returnFlow"], true,
+        "{:#}",
+        reply.body
+    );
     let _ = pa;
 }
 
@@ -338,7 +371,12 @@ async fn on_zookeeper_and_cassandra_a_second_gateway_answers_from_history_and_fl
         changed
             .iter()
             .filter(|c| c["id"] == id)
-            .map(|c| (c["deleted"].as_bool().unwrap(), c["revision"].as_i64().unwrap()))
+            .map(|c| {
+                (
+                    c["deleted"].as_bool().unwrap(),
+                    c["revision"].as_i64().unwrap(),
+                )
+            })
             .collect()
     };
     let r1_changes = of(&r1);

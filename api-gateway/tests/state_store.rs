@@ -101,7 +101,11 @@ async fn object_history_answers_an_objects_changes_oldest_first(s: &dyn StateSto
         history[1..].to_vec(),
         "a limit keeps the newest"
     );
-    assert!(s.object_history(Uuid::new_v4(), 10).await.unwrap().is_empty());
+    assert!(s
+        .object_history(Uuid::new_v4(), 10)
+        .await
+        .unwrap()
+        .is_empty());
 }
 
 async fn recording_a_change_twice_keeps_one(s: &dyn StateStore) {
@@ -190,7 +194,11 @@ async fn gni_applies_answer_by_version_and_latest(s: &dyn StateStore) {
         applies[1..3]
     );
     assert_eq!(s.gni_applies(None, 2).await.unwrap(), applies[3..]);
-    assert!(s.gni_applies(Some("99".into()), 10).await.unwrap().is_empty());
+    assert!(s
+        .gni_applies(Some("99".into()), 10)
+        .await
+        .unwrap()
+        .is_empty());
 }
 
 fn tuple(src_port: u16) -> FlowTuple {
@@ -287,7 +295,9 @@ async fn an_unreachable_cassandra_is_reported_after_bounded_retries() {
     assert!(matches!(err, StateError::Unavailable(_)), "{err}");
     let message = err.to_string();
     assert!(
-        message.contains(&format!("cannot reach Cassandra at 127.0.0.1:{port} after 2 attempts")),
+        message.contains(&format!(
+            "cannot reach Cassandra at 127.0.0.1:{port} after 2 attempts"
+        )),
         "{message}"
     );
     assert!(started.elapsed() < Duration::from_secs(5), "bounded");

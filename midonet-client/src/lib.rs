@@ -79,7 +79,7 @@ pub use batch::{BatchError, BatchOutcome, Op, OpResult, Operation};
 pub use changes::{Change, Changes};
 pub use dhcp::{BadSubnetKey, SubnetKey};
 pub use error::ClientError;
-pub use history::HISTORY;
+pub use history::{utc, HISTORY};
 pub use kind::Kind;
 pub use login::{login, AUTH_TOKEN_HEADER};
 pub use media::Media;

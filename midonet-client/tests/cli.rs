@@ -324,7 +324,9 @@ async fn history_prints_an_objects_recorded_changes_oldest_first() {
         .await
         .unwrap();
     gateway.flush_history().await;
-    let (out, err, code) = run(words(&format!("-e history router {id}"))).await.unwrap();
+    let (out, err, code) = run(words(&format!("-e history router {id}")))
+        .await
+        .unwrap();
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines.len(), 2, "{out}{err}");
     assert!(
@@ -336,8 +338,13 @@ async fn history_prints_an_objects_recorded_changes_oldest_first() {
         "{out}"
     );
     assert_eq!(code, Some(0), "{err}");
-    let (out, _, _) = run(words(&format!("-e history {id} limit 1"))).await.unwrap();
+    let (out, _, _) = run(words(&format!("-e history {id} limit 1")))
+        .await
+        .unwrap();
     assert_eq!(out.lines().count(), 1, "{out}");
     let (out, _, _) = run(words("-e history nosuchalias")).await.unwrap();
-    assert!(out.contains("'nosuchalias' is neither an alias nor an id"), "{out}");
+    assert!(
+        out.contains("'nosuchalias' is neither an alias nor an id"),
+        "{out}"
+    );
 }

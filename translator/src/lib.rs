@@ -13,6 +13,7 @@ pub mod daemon;
 pub mod desired;
 pub mod engine;
 pub mod gni;
+pub mod history;
 pub mod hosts;
 pub mod metadata;
 pub mod reconcile;

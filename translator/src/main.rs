@@ -141,6 +141,20 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Print the GNI versions applied (or failed), newest last, from the gateway's history:
+    /// when, how many operations, how long, and what failed. Needs our gateway with a state
+    /// store.
+    History {
+        /// The gateway's API.
+        #[arg(long, env = "MIDONET_API")]
+        api: Option<String>,
+        /// Only this GNI version's cycles.
+        #[arg(long)]
+        version: Option<String>,
+        /// At most this many (the newest).
+        #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+        limit: u64,
+    },
     /// Delete everything the translator made but the core (`eucart`, `eucabr`, gateways).
     Flush {
         /// Delete the core too.
@@ -221,6 +235,10 @@ impl Command {
             );
             return;
         }
+        if let Command::History { api, .. } = self {
+            *api = layered(m, "api", api.take(), file.api.map(|a| Some(a.into_inner())));
+            return;
+        }
         let gni_file = file.gni.take().map(toml::Spanned::into_inner);
         if let Command::Trace { gni, .. } | Command::Audit { gni, .. } = self {
             gni.gni = layered(m, "gni", std::mem::take(&mut gni.gni), gni_file);
@@ -241,7 +259,10 @@ impl Command {
                 (&mut gni.gni, target)
             }
             Command::Flush { gni, target, .. } => (gni, target),
-            Command::RegisterHosts { .. } | Command::Trace { .. } | Command::Audit { .. } => {
+            Command::RegisterHosts { .. }
+            | Command::Trace { .. }
+            | Command::Audit { .. }
+            | Command::History { .. } => {
                 unreachable!("layered above")
             }
         };
@@ -258,6 +279,9 @@ impl Command {
             Command::Flush { gni, target, .. } => (gni, target),
             Command::Trace { gni, .. } | Command::Audit { gni, .. } => {
                 return format!("GNI {}", gni.gni.display())
+            }
+            Command::History { api, .. } => {
+                return format!("API {}", api.as_deref().unwrap_or_default())
             }
             Command::RegisterHosts {
                 api,
@@ -401,6 +425,9 @@ async fn main() -> anyhow::Result<()> {
             "register-hosts needs the MidoNet API: --api, MIDONET_API or `api` in the file"
         );
     }
+    if let Command::History { api: None, .. } = &cli.command {
+        anyhow::bail!("history needs the gateway's API: --api, MIDONET_API or `api` in the file");
+    }
     if cli.check_config {
         let source = cli
             .config
@@ -450,7 +477,17 @@ async fn main() -> anyhow::Result<()> {
             }
             let version = view.version.clone();
             let mut engine = Engine::new(client, target.environment());
-            let report = engine.cycle(view).await?;
+            let started = std::time::Instant::now();
+            let outcome = engine.cycle(view).await;
+            let record = match &outcome {
+                Ok(r) => translator::history::record(&version, started.elapsed(), Some(r), None),
+                Err(e) => {
+                    let e = e.to_string();
+                    translator::history::record(&version, started.elapsed(), None, Some(e))
+                }
+            };
+            translator::history::report(engine.client(), &record).await;
+            let report = outcome?;
             daemon::summary(&version, &report);
             daemon::write_version(&gni.gni, &version).await;
             print_built(&engine.desired(), &report.diagnostics);
@@ -482,6 +519,27 @@ async fn main() -> anyhow::Result<()> {
                 all_rules,
             };
             print!("{}", tracer.run(&request)?);
+            Ok(())
+        }
+        Command::History {
+            api,
+            version,
+            limit,
+        } => {
+            let url = api.context("history needs the gateway's API")?;
+            let client = MidonetClient::connect(&url)
+                .await
+                .with_context(|| format!("connecting to {url}"))?;
+            let answer = client
+                .gni_applies(version.as_deref(), usize::try_from(limit).ok())
+                .await?;
+            let applies = answer["applies"].as_array().cloned().unwrap_or_default();
+            if applies.is_empty() {
+                println!("no GNI version recorded");
+            }
+            for a in &applies {
+                println!("{}", translator::history::line(a));
+            }
             Ok(())
         }
         Command::Audit { gni, json } => {

@@ -21,7 +21,7 @@ use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{AppState, Q, P};
+use super::{AppState, P, Q};
 use crate::error::{ApiError, ApiResult};
 use crate::http::Body;
 use crate::state::history::StateService;
@@ -34,10 +34,7 @@ pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
         .route("/history", get(history_status))
         .route("/history/objects/{id}", get(object_history_list))
-        .route(
-            "/history/versions",
-            get(versions_list).post(version_record),
-        )
+        .route("/history/versions", get(versions_list).post(version_record))
 }
 
 /// The state store's error at the HTTP edge: unreachable is 503 with its reason (it names the

@@ -273,7 +273,10 @@ impl CassandraState {
                     continue;
                 }
                 Ok(Err(cdrs_tokio::error::Error::Server { body, addr })) => {
-                    return Err(failed(format!("Cassandra at {addr} refused: {}", body.message)))
+                    return Err(failed(format!(
+                        "Cassandra at {addr} refused: {}",
+                        body.message
+                    )))
                 }
                 Ok(Err(e)) => {
                     last_error = e.to_string();
@@ -299,7 +302,11 @@ impl CassandraState {
     }
 
     /// Every row of a statement, page by page.
-    async fn rows(&self, stmt: &PreparedQuery, values: QueryValues) -> Result<Vec<Row>, StateError> {
+    async fn rows(
+        &self,
+        stmt: &PreparedQuery,
+        values: QueryValues,
+    ) -> Result<Vec<Row>, StateError> {
         let mut all = Vec::new();
         let mut cursor = None;
         loop {
@@ -313,10 +320,7 @@ impl CassandraState {
     }
 
     /// Runs `writes` with a few in flight at once; the first error wins.
-    async fn exec_all(
-        &self,
-        writes: Vec<(&PreparedQuery, QueryValues)>,
-    ) -> Result<(), StateError> {
+    async fn exec_all(&self, writes: Vec<(&PreparedQuery, QueryValues)>) -> Result<(), StateError> {
         let mut pending = futures_util::stream::FuturesUnordered::new();
         for (stmt, values) in writes {
             if pending.len() >= PARALLEL_WRITES {
@@ -528,7 +532,9 @@ impl StateStore for CassandraState {
                 return Ok(out);
             }
             let (first, end) = ((after + 1).div_euclid(BUCKET), upto.div_euclid(BUCKET));
-            let buckets = self.index(&self.statements.select_buckets, "bucket").await?;
+            let buckets = self
+                .index(&self.statements.select_buckets, "bucket")
+                .await?;
             for bucket in buckets.into_iter().filter(|b| (first..=end).contains(b)) {
                 let rows = self
                     .rows(&self.statements.select_bucket, query_values!(bucket))
@@ -563,7 +569,9 @@ impl StateStore for CassandraState {
 
     fn recording_from(&self) -> BoxFuture<'_, Result<Option<i64>, StateError>> {
         Box::pin(async move {
-            let starts = self.index(&self.statements.select_starts, "revision").await?;
+            let starts = self
+                .index(&self.statements.select_starts, "revision")
+                .await?;
             Ok(starts.first().copied())
         })
     }

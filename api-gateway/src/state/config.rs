@@ -29,7 +29,9 @@ pub const DEFAULT_FLOW_TTL: Duration = Duration::from_secs(3600);
 #[derive(Debug, Clone)]
 pub enum StateConfig {
     /// `state.redb` in this directory.
-    Embedded { dir: PathBuf },
+    Embedded {
+        dir: PathBuf,
+    },
     Cassandra(CassandraConfig),
 }
 
@@ -114,9 +116,13 @@ pub struct StateFile {
 
 impl StateFile {
     pub fn cassandras(&self) -> Option<Vec<String>> {
-        self.cassandras
-            .as_ref()
-            .map(|hosts| hosts.get_ref().iter().map(|h| h.get_ref().clone()).collect())
+        self.cassandras.as_ref().map(|hosts| {
+            hosts
+                .get_ref()
+                .iter()
+                .map(|h| h.get_ref().clone())
+                .collect()
+        })
     }
 
     /// The replication map with every value as CQL text (numbers as digits).
@@ -166,7 +172,10 @@ pub fn check_replication(map: &BTreeMap<String, String>) -> Result<(), String> {
         Ok(n) if n > 0 => Ok(()),
         _ => Err(format!("{k}: {v:?} is not a positive replica count")),
     };
-    let plain = |s: &str| s.chars().all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c));
+    let plain = |s: &str| {
+        s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
+    };
     match map.get("class").map(String::as_str) {
         Some("SimpleStrategy") => {
             if let Some(k) = map
@@ -230,7 +239,10 @@ impl ConfigFile<ServeFile> {
                 return Err(self.invalid(
                     "state.flow_state_ttl",
                     ttl.span(),
-                    format!("{} is not a number of seconds in 1..=2147483647", ttl.get_ref()),
+                    format!(
+                        "{} is not a number of seconds in 1..=2147483647",
+                        ttl.get_ref()
+                    ),
                 ));
             }
         }

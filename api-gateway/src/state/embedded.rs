@@ -155,7 +155,10 @@ impl StateStore for EmbeddedState {
             {
                 let (k, json) = item.map_err(failed)?;
                 // Read one past the limit's revision so it is never cut.
-                if out.len() >= limit && out.last().is_some_and(|c: &ApiChange| c.revision != k.value().0)
+                if out.len() >= limit
+                    && out
+                        .last()
+                        .is_some_and(|c: &ApiChange| c.revision != k.value().0)
                 {
                     break;
                 }
@@ -255,7 +258,8 @@ impl StateStore for EmbeddedState {
         ttl: Duration,
     ) -> BoxFuture<'_, Result<(), StateError>> {
         self.run(move |db| {
-            let expires = now_ms().saturating_add(i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX));
+            let expires =
+                now_ms().saturating_add(i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX));
             let tx = db.begin_write().map_err(failed)?;
             {
                 let mut flows = tx.open_table(FLOWS).map_err(failed)?;

@@ -219,7 +219,8 @@ mod tests {
     #[test]
     fn the_operation_follows_what_existed_before_and_after() {
         let v = json!({"name": "r"});
-        let op = |b: Option<Value>, a: Option<Value>| change_of(1, 0, 0, &committed(b, a)).operation;
+        let op =
+            |b: Option<Value>, a: Option<Value>| change_of(1, 0, 0, &committed(b, a)).operation;
         assert_eq!(op(None, Some(v.clone())), Operation::Create);
         assert_eq!(op(Some(v.clone()), Some(v.clone())), Operation::Update);
         assert_eq!(op(Some(v), None), Operation::Delete);

@@ -4,10 +4,13 @@
 
 use serde_json::{Map, Value};
 
+use midonet_client::utc;
+
 use super::grammar::split_words;
 use super::session::Session;
 
-pub const USAGE: &str = "history - Show the recorded changes of an object (our gateway's history)\n\n    \
+pub const USAGE: &str =
+    "history - Show the recorded changes of an object (our gateway's history)\n\n    \
 Usage: history [<TYPE>] <OBJECT> [limit <N>]\n\n    \
 <OBJECT> is an alias (router0) or an id. Oldest first, at most N (100) changes.\n\n    \
 Examples:\n           \
@@ -109,39 +112,10 @@ pub fn line(c: &Value) -> String {
     }
 }
 
-/// Milliseconds since the epoch as an RFC 3339 UTC time.
-pub fn utc(ms: i64) -> String {
-    let (days, rem) = (ms.div_euclid(86_400_000), ms.rem_euclid(86_400_000));
-    // Civil date from days since 1970-01-01 (the proleptic Gregorian calendar).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    let (h, m, s, milli) = (
-        rem / 3_600_000,
-        rem / 60_000 % 60,
-        rem / 1000 % 60,
-        rem % 1000,
-    );
-    format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}.{milli:03}Z")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
-
-    #[test]
-    fn times_are_utc_dates() {
-        assert_eq!(utc(0), "1970-01-01T00:00:00.000Z");
-        assert_eq!(utc(951_782_400_000), "2000-02-29T00:00:00.000Z");
-        assert_eq!(utc(1_700_000_000_123), "2023-11-14T22:13:20.123Z");
-    }
 
     #[test]
     fn an_update_shows_the_fields_it_changed() {
@@ -155,6 +129,9 @@ mod tests {
         );
         let deleted = json!({"atMs": 0, "revision": 43, "operation": "delete", "class": "Port",
             "id": "p", "tenant": "", "before": {"id": "p"}, "after": null});
-        assert_eq!(line(&deleted), "1970-01-01T00:00:00.000Z rev 43 delete Port p");
+        assert_eq!(
+            line(&deleted),
+            "1970-01-01T00:00:00.000Z rev 43 delete Port p"
+        );
     }
 }

@@ -76,15 +76,16 @@ impl ConnectionState {
             .connections
             .iter()
             .map(|&(reply, device)| FlowStateEntry::Conntrack { reply, device });
-        let nat = self.nat.iter().map(|(&(table, tuple, device), &(ip, port))| {
-            FlowStateEntry::Nat {
-                table,
-                tuple,
-                device,
-                translate_ip: ip,
-                translate_port: port,
-            }
-        });
+        let nat =
+            self.nat.iter().map(
+                |(&(table, tuple, device), &(ip, port))| FlowStateEntry::Nat {
+                    table,
+                    tuple,
+                    device,
+                    translate_ip: ip,
+                    translate_port: port,
+                },
+            );
         let leases = self
             .leases
             .iter()

@@ -12,6 +12,7 @@ pub mod config;
 pub mod daemon;
 pub mod desired;
 pub mod engine;
+pub mod flow_state;
 pub mod gni;
 pub mod history;
 pub mod hosts;

@@ -131,6 +131,13 @@ enum Command {
         /// List the rules that did not match as well.
         #[arg(long)]
         all_rules: bool,
+        /// The source port (tcp, udp).
+        #[arg(long, default_value_t = trace::SOURCE_PORT)]
+        sport: u16,
+        /// Keep connection state in this directory's state store (state.redb) between runs,
+        /// so a later run tracing the reply sees the request's connection and NAT.
+        #[arg(long)]
+        flow_state: Option<PathBuf>,
     },
     /// Print the GNI's reachability matrix: which instances reach which on which ports, and
     /// which the internet reaches, traced through a fresh translation (no store needed).
@@ -505,11 +512,14 @@ async fn main() -> anyhow::Result<()> {
             src,
             reply,
             all_rules,
+            sport,
+            flow_state,
         } => {
             let view = read_gni(&gni.gni).await?;
             let proto = trace::parse_proto(&proto, dport).map_err(anyhow::Error::msg)?;
             let env = trace::offline_environment(&view, "5.0.0.0");
             let mut tracer = trace::Tracer::new(&view, &env)?;
+            tracer.source_port = sport;
             let request = trace::TraceRequest {
                 from,
                 to,
@@ -518,7 +528,29 @@ async fn main() -> anyhow::Result<()> {
                 reply,
                 all_rules,
             };
-            print!("{}", tracer.run(&request)?);
+            let Some(dir) = flow_state else {
+                print!("{}", tracer.run(&request)?);
+                return Ok(());
+            };
+            let store = api_gateway::state::open(&api_gateway::state::StateConfig::Embedded {
+                dir: dir.clone(),
+            })
+            .await
+            .with_context(|| format!("opening the flow state in {}", dir.display()))?;
+            let kept = translator::flow_state::trace_keeping_state(
+                &mut tracer,
+                &request,
+                store.as_ref(),
+                api_gateway::state::config::DEFAULT_FLOW_TTL,
+            )
+            .await?;
+            print!("{}", kept.rendered);
+            eprintln!(
+                "flow state in {}: {} entries loaded, {} stored",
+                dir.display(),
+                kept.loaded,
+                kept.stored
+            );
             Ok(())
         }
         Command::History {

@@ -304,7 +304,14 @@ impl StateStore for EmbeddedState {
                 {
                     let mut flows = tx.open_table(FLOWS).map_err(failed)?;
                     for json in &expired {
-                        flows.remove((key, json.as_str())).map_err(failed)?;
+                        // Unless a writer renewed it since it was read.
+                        let renewed = flows
+                            .get((key, json.as_str()))
+                            .map_err(failed)?
+                            .is_some_and(|e| e.value() > now);
+                        if !renewed {
+                            flows.remove((key, json.as_str())).map_err(failed)?;
+                        }
                     }
                 }
                 tx.commit().map_err(failed)?;

@@ -105,9 +105,14 @@ pub async fn attach_state(store: &Store, options: &StateOptions) -> anyhow::Resu
     let opened = state::open(&options.store)
         .await
         .with_context(|| format!("opening the {}", options.store))?;
-    let writer = options.history.then(|| {
-        state::history::HistoryWriter::start(opened.clone(), state::history::DEFAULT_QUEUE)
-    });
+    let writer = if options.history {
+        Some(
+            state::history::HistoryWriter::start(opened.clone(), state::history::DEFAULT_QUEUE)
+                .context("starting the history writer")?,
+        )
+    } else {
+        None
+    };
     store
         .attach_state(state::history::StateService {
             state: opened,

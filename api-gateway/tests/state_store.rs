@@ -58,7 +58,7 @@ async fn cassandra() -> Subject {
 }
 
 fn change(revision: i64, seq: i32, id: Uuid, operation: Operation) -> ApiChange {
-    let value = json!({"id": id, "name": format!("r{revision}"), "tenantId": "t1"});
+    let value = Arc::new(json!({"id": id, "name": format!("r{revision}"), "tenantId": "t1"}));
     ApiChange {
         revision,
         seq,

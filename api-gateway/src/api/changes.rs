@@ -144,7 +144,7 @@ async fn from_history(
                 class: topology::Class::from_name(&c.class)?,
                 id: c.id,
                 rev: c.revision,
-                value: c.after.map(std::sync::Arc::new),
+                value: c.after,
             })
         })
         .collect();

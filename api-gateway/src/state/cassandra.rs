@@ -402,16 +402,16 @@ where
 
 /// JSON text for an optional value; empty for none (Cassandra stores no empty-vs-null
 /// difference we rely on).
-fn json_text(v: &Option<serde_json::Value>) -> String {
+fn json_text(v: &Option<std::sync::Arc<serde_json::Value>>) -> String {
     v.as_ref().map_or_else(String::new, |v| v.to_string())
 }
 
-fn json_value(text: &str) -> Result<Option<serde_json::Value>, StateError> {
+fn json_value(text: &str) -> Result<Option<std::sync::Arc<serde_json::Value>>, StateError> {
     if text.is_empty() {
         return Ok(None);
     }
     serde_json::from_str(text)
-        .map(Some)
+        .map(|v| Some(std::sync::Arc::new(v)))
         .map_err(|e| corrupt("change record", e))
 }
 

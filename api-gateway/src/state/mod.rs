@@ -44,8 +44,28 @@ pub struct ApiChange {
     /// MidoNet's model name (`Router`, `Network`, `Port`, ...).
     pub class: String,
     pub id: Uuid,
-    pub before: Option<Value>,
-    pub after: Option<Value>,
+    /// The object as stored before and after; shared with the store's mirror when recorded,
+    /// so recording copies no object.
+    #[serde(with = "shared_json")]
+    pub before: Option<Arc<Value>>,
+    #[serde(with = "shared_json")]
+    pub after: Option<Arc<Value>>,
+}
+
+/// (De)serializes an `Option<Arc<Value>>` as the plain JSON value or null.
+mod shared_json {
+    use std::sync::Arc;
+
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use serde_json::Value;
+
+    pub fn serialize<S: Serializer>(v: &Option<Arc<Value>>, s: S) -> Result<S::Ok, S::Error> {
+        v.as_deref().serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Arc<Value>>, D::Error> {
+        Ok(Option::<Value>::deserialize(d)?.map(Arc::new))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -17,8 +17,9 @@
 //! `--history` measures instead what recording history costs API creates on ZooKeeper: three
 //! gateways on one ZooKeeper (each under its own root), one without a state store, one
 //! recording history in the embedded state store, one in Cassandra (the in-memory CQL
-//! server, in this process), their rounds alternating; each round's history is flushed
-//! (untimed) before the next round, so no round inherits another's backlog.
+//! server, in this process), their rounds alternating (each round starting with the next of
+//! the three); each round's history is flushed (untimed) before the next, so no round
+//! inherits another's backlog.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -594,7 +595,9 @@ async fn history_overhead(opt: &Options) -> anyhow::Result<()> {
         round += 1;
         let mut rates = [0.0f64; 3];
         let mut creates = 0;
-        for (i, g) in gateways.iter().enumerate() {
+        // Each round starts with another of the three, so none always follows the same one.
+        for i in (0..3).map(|k| (k + round) % 3) {
+            let g = &gateways[i];
             let (n, elapsed) = api_round(&g.url, opt, round).await?;
             flush_history(g).await;
             rates[i] = n as f64 / elapsed.as_secs_f64();

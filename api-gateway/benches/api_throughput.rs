@@ -553,6 +553,11 @@ async fn flush_history(gateway: &LocalGateway) -> (u64, u64) {
 
 /// API creates with history off, on (embedded) and on (Cassandra), alternating by round.
 async fn history_overhead(opt: &Options) -> anyhow::Result<()> {
+    // Warnings (a lost ZooKeeper session, a history write retried) go to stderr.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new("warn"))
+        .with_writer(std::io::stderr)
+        .try_init();
     let zk = if opt.durable {
         ZkServer::start_durable().await?
     } else {

@@ -13,6 +13,13 @@
 //!
 //! Run: `cargo bench -p api-gateway --bench api_throughput -- [--durable] [--lanes N]
 //! [--rounds N] [--per-round N] [--no-watch]`
+//!
+//! `--history` measures instead what recording history costs API creates on ZooKeeper: three
+//! gateways on one ZooKeeper (each under its own root), one without a state store, one
+//! recording history in the embedded state store, one in Cassandra (the in-memory CQL
+//! server, in this process), their rounds alternating (each round starting with the next of
+//! the three); each round's history is flushed (untimed) before the next, so no round
+//! inherits another's backlog.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -322,6 +329,9 @@ fn ms(d: Duration) -> f64 {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let opt = options();
+    if std::env::args().any(|a| a == "--history") {
+        return history_overhead(&opt).await;
+    }
     if std::env::args().any(|a| a == "--in-memory") {
         println!(
             "gateway alone (in-memory backend): {:.0} creates/s",
@@ -503,5 +513,142 @@ async fn main() -> anyhow::Result<()> {
         ms(percentile(&lists, 0.99)),
         ms(percentile(&lists, 1.0))
     );
+    Ok(())
+}
+
+/// A gateway on `zk` under `root`, with history recorded in `state` when given.
+async fn zk_gateway(
+    zk: &ZkServer,
+    root: &str,
+    state: Option<api_gateway::state::StateConfig>,
+) -> anyhow::Result<LocalGateway> {
+    let store = api_gateway::open_store(&api_gateway::StoreConfig::ZooKeeper {
+        connect: zk.connect_string(),
+        root: root.into(),
+    })
+    .await?;
+    if let Some(state) = state {
+        let options = api_gateway::StateOptions {
+            store: state,
+            history: true,
+            flow_ttl: api_gateway::state::config::DEFAULT_FLOW_TTL,
+        };
+        api_gateway::attach_state(&store, &options).await?;
+    }
+    LocalGateway::serve(store).await
+}
+
+async fn flush_history(gateway: &LocalGateway) -> (u64, u64) {
+    let Some(writer) = gateway.store.state().and_then(|s| s.writer.as_ref()) else {
+        return (0, 0);
+    };
+    writer.flush().await;
+    let stats = writer.stats();
+    (
+        stats.recorded.load(std::sync::atomic::Ordering::Relaxed),
+        stats.dropped.load(std::sync::atomic::Ordering::Relaxed)
+            + stats.failed.load(std::sync::atomic::Ordering::Relaxed),
+    )
+}
+
+/// API creates with history off, on (embedded) and on (Cassandra), alternating by round.
+async fn history_overhead(opt: &Options) -> anyhow::Result<()> {
+    // Warnings (a lost ZooKeeper session, a history write retried) go to stderr.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new("warn"))
+        .with_writer(std::io::stderr)
+        .try_init();
+    let zk = if opt.durable {
+        ZkServer::start_durable().await?
+    } else {
+        ZkServer::start().await?
+    };
+    let dir = tempfile::tempdir()?;
+    let cql = cql_test_server::CqlTestServer::start()?;
+    let gateways = [
+        zk_gateway(&zk, "/bench-history-off", None).await?,
+        zk_gateway(
+            &zk,
+            "/bench-history-embedded",
+            Some(api_gateway::state::StateConfig::Embedded {
+                dir: dir.path().to_path_buf(),
+            }),
+        )
+        .await?,
+        zk_gateway(
+            &zk,
+            "/bench-history-cassandra",
+            Some(api_gateway::state::StateConfig::Cassandra(
+                api_gateway::state::config::CassandraConfig::new(vec![cql.addr().to_string()]),
+            )),
+        )
+        .await?,
+    ];
+    println!(
+        "## API creates on ZooKeeper with history off and on ({} lanes; after {} s of warm-up)\n",
+        opt.lanes,
+        opt.warmup.as_secs()
+    );
+    println!("| round | creates | history off (/s) | history in embedded (/s) | on / off | history in Cassandra (/s) | on / off |");
+    println!("|---|---|---|---|---|---|---|");
+    let warmup_started = Instant::now();
+    let (mut round, mut measured) = (0, 0);
+    let mut totals = [(0usize, 0.0f64); 3];
+    let mut ratios = [Vec::new(), Vec::new()];
+    while measured < opt.rounds {
+        let warming = warmup_started.elapsed() < opt.warmup;
+        round += 1;
+        let mut rates = [0.0f64; 3];
+        let mut creates = 0;
+        // Each round starts with another of the three, so none always follows the same one.
+        for i in (0..3).map(|k| (k + round) % 3) {
+            let g = &gateways[i];
+            let (n, elapsed) = api_round(&g.url, opt, round).await?;
+            flush_history(g).await;
+            rates[i] = n as f64 / elapsed.as_secs_f64();
+            creates = n;
+            if !warming {
+                totals[i].0 += n;
+                totals[i].1 += elapsed.as_secs_f64();
+            }
+        }
+        if warming {
+            continue;
+        }
+        measured += 1;
+        ratios[0].push(rates[1] / rates[0]);
+        ratios[1].push(rates[2] / rates[0]);
+        println!(
+            "| {measured} | {creates} | {:.0} | {:.0} | {:.0}% | {:.0} | {:.0}% |",
+            rates[0],
+            rates[1],
+            100.0 * rates[1] / rates[0],
+            rates[2],
+            100.0 * rates[2] / rates[0]
+        );
+    }
+    let rate = |i: usize| totals[i].0 as f64 / totals[i].1;
+    println!(
+        "| **all rounds** | {} | **{:.0}** | **{:.0}** | **{:.0}%** | **{:.0}** | **{:.0}%** |",
+        totals[0].0,
+        rate(0),
+        rate(1),
+        100.0 * rate(1) / rate(0),
+        rate(2),
+        100.0 * rate(2) / rate(0)
+    );
+    for r in &mut ratios {
+        r.sort_by(f64::total_cmp);
+    }
+    println!(
+        "| **median round** | | | | **{:.0}%** | | **{:.0}%** |",
+        100.0 * ratios[0][ratios[0].len() / 2],
+        100.0 * ratios[1][ratios[1].len() / 2]
+    );
+    println!();
+    for (name, g) in [("embedded", &gateways[1]), ("Cassandra", &gateways[2])] {
+        let (recorded, lost) = flush_history(g).await;
+        println!("history in {name}: {recorded} changes recorded, {lost} dropped or failed");
+    }
     Ok(())
 }

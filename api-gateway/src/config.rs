@@ -42,6 +42,8 @@ pub struct ServeFile {
     pub zookeeper: Option<Spanned<Vec<Spanned<String>>>>,
     /// `--zk-root`: the topology's root znode.
     pub zk_root: Option<Spanned<String>>,
+    /// The `[state]` block: history and flow state (see `state::config`).
+    pub state: Option<crate::state::config::StateFile>,
 }
 
 impl ServeFile {
@@ -144,7 +146,7 @@ impl ConfigFile<ServeFile> {
                 return Err(self.invalid("data_dir", dir.span(), why));
             }
         }
-        Ok(())
+        self.check_state()
     }
 }
 

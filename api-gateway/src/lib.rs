@@ -7,6 +7,7 @@ pub mod error;
 pub mod http;
 pub mod openapi;
 pub mod render;
+pub mod state;
 pub mod store;
 pub mod testing;
 
@@ -74,6 +75,53 @@ pub async fn open_store(config: &StoreConfig) -> anyhow::Result<Arc<Store>> {
     Store::open(backend)
         .await
         .context("loading the topology store")
+}
+
+/// How the gateway keeps history and flow state (the `[state]` block and its options).
+#[derive(Debug, Clone)]
+pub struct StateOptions {
+    pub store: state::StateConfig,
+    /// Record every API write's changes.
+    pub history: bool,
+    pub flow_ttl: std::time::Duration,
+}
+
+impl std::fmt::Display for StateOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let history = if self.history { "on" } else { "off" };
+        write!(
+            f,
+            "{}, history {history}, flow state TTL {}s",
+            self.store,
+            self.flow_ttl.as_secs()
+        )
+    }
+}
+
+/// Opens the state store (creating its tables), starts the history writer when history is on,
+/// and attaches both to `store`.
+pub async fn attach_state(store: &Store, options: &StateOptions) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let opened = state::open(&options.store)
+        .await
+        .with_context(|| format!("opening the {}", options.store))?;
+    let writer = if options.history {
+        Some(
+            state::history::HistoryWriter::start(opened.clone(), state::history::DEFAULT_QUEUE)
+                .context("starting the history writer")?,
+        )
+    } else {
+        None
+    };
+    store
+        .attach_state(state::history::StateService {
+            state: opened,
+            writer,
+            flow_ttl: options.flow_ttl,
+        })
+        .await
+        .context("attaching the state store")?;
+    Ok(())
 }
 
 /// Binds `listen`, reports the bound address through `bound`, and serves until `shutdown`.

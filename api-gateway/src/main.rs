@@ -5,7 +5,8 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use api_gateway::config::{self, Backend, ServeFile};
-use api_gateway::StoreConfig;
+use api_gateway::state::config::{CassandraConfig, StateBackend, StateConfig, StateFile};
+use api_gateway::{StateOptions, StoreConfig};
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 
@@ -29,7 +30,8 @@ enum Command {
     /// Serve the API under /midonet-api until interrupted.
     Serve {
         /// A TOML file with these options' settings (`listen`, `store`, `data_dir`, `zookeeper`
-        /// as a list, `zk_root`); options given here or in the environment win over it.
+        /// as a list, `zk_root`, and a `[state]` block); options given here or in the
+        /// environment win over it.
         #[arg(long)]
         config: Option<PathBuf>,
         /// Check the configuration (file and options), say what is wrong, and exit.
@@ -50,6 +52,16 @@ enum Command {
         /// Root znode of the topology in ZooKeeper.
         #[arg(long, default_value = "/midonet")]
         zk_root: String,
+        /// Where history and flow state are kept: `embedded` (state.redb in --data-dir) or
+        /// `cassandra`.
+        #[arg(long, value_enum, default_value = "embedded")]
+        state_store: StateBackend,
+        /// Cassandra nodes, `host:port[,host:port...]`, for `--state-store cassandra`.
+        #[arg(long, default_value = "127.0.0.1:9042", env = "MIDONET_CASSANDRAS")]
+        cassandras: String,
+        /// Do not record API writes in the history.
+        #[arg(long)]
+        no_history: bool,
     },
     /// Register (or refresh) a host and its interfaces on a running gateway (our extension:
     /// MidoNet's agent does this on its own hosts).
@@ -97,6 +109,9 @@ async fn main() -> anyhow::Result<()> {
             data_dir: data_dir_cli,
             zookeeper,
             zk_root: zk_root_cli,
+            state_store,
+            cassandras,
+            no_history,
         } => {
             let serve = matches
                 .subcommand_matches("serve")
@@ -115,6 +130,12 @@ async fn main() -> anyhow::Result<()> {
                 config::layered(serve, "zookeeper", zookeeper, file.zookeeper_connect());
             let data_dir = file.data_dir.map(toml::Spanned::into_inner);
             let data_dir = config::layered(serve, "data_dir", data_dir_cli, data_dir);
+            let state = state_options(
+                serve,
+                file.state.unwrap_or_default(),
+                (state_store, cassandras, no_history),
+                &data_dir,
+            )?;
             let zk_root = file.zk_root.map(toml::Spanned::into_inner);
             let zk_root = config::layered(serve, "zk_root", zk_root_cli, zk_root);
             let config = match store {
@@ -126,10 +147,11 @@ async fn main() -> anyhow::Result<()> {
             };
             if check_config {
                 let source = config_path.map_or("options".into(), |p| p.display().to_string());
-                println!("{source}: configuration ok: listen {listen}, {config}");
+                println!("{source}: configuration ok: listen {listen}, {config}, {state}");
                 return Ok(());
             }
             let store = api_gateway::open_store(&config).await?;
+            api_gateway::attach_state(&store, &state).await?;
             api_gateway::serve(
                 store,
                 listen,
@@ -179,4 +201,47 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// The state store settings: options given explicitly win over the file's `[state]` block,
+/// which wins over defaults.
+fn state_options(
+    serve: &clap::ArgMatches,
+    file: StateFile,
+    (backend, cassandras, no_history): (StateBackend, String, bool),
+    data_dir: &std::path::Path,
+) -> anyhow::Result<StateOptions> {
+    let backend = config::layered(serve, "state_store", backend, file.backend);
+    let cassandras = config::layered(
+        serve,
+        "cassandras",
+        cassandras,
+        file.cassandras().map(|c| c.join(",")),
+    );
+    let store = match backend {
+        StateBackend::Embedded => StateConfig::Embedded {
+            dir: data_dir.to_path_buf(),
+        },
+        StateBackend::Cassandra => {
+            let points: Vec<String> = cassandras.split(',').map(str::to_string).collect();
+            for p in &points {
+                config::check_host_port(p).map_err(|why| anyhow::anyhow!("--cassandras: {why}"))?;
+            }
+            let mut c = CassandraConfig::new(points);
+            if let Some(ks) = &file.keyspace {
+                c.keyspace = ks.get_ref().clone();
+            }
+            if let Some(replication) = file.replication() {
+                c.replication = replication;
+            }
+            StateConfig::Cassandra(c)
+        }
+    };
+    Ok(StateOptions {
+        store,
+        history: !no_history && file.history.unwrap_or(true),
+        flow_ttl: file
+            .flow_state_ttl()
+            .unwrap_or(api_gateway::state::config::DEFAULT_FLOW_TTL),
+    })
 }

@@ -262,6 +262,26 @@ pub const ENDPOINTS: &[(&str, &str, &str)] = &[
         "Extension: objects changed since ?since=<revision> (410 Gone: read everything), ?limit= bounds the answer, ?summary=true answers only the revisions",
     ),
     (
+        "get",
+        "/history",
+        "Extension: which state store keeps history and flow state, and what the history writer recorded, dropped and failed",
+    ),
+    (
+        "get",
+        "/history/objects/{id}",
+        "Extension: an object's recorded changes (time, tenant, operation, before and after), oldest first; ?limit=",
+    ),
+    (
+        "get",
+        "/history/versions",
+        "Extension: the GNI versions the translator applied or failed, oldest first; ?version=, ?limit=",
+    ),
+    (
+        "post",
+        "/history/versions",
+        "Extension: record one translator cycle (version, operations, durationMs, errors)",
+    ),
+    (
         "post",
         "/simulations",
         "Extension: walk a packet through the stored topology (the packet-path simulator) and answer its flow record, one hop per line",

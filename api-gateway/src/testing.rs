@@ -411,6 +411,17 @@ impl LocalGateway {
     pub async fn start(config: &crate::StoreConfig) -> anyhow::Result<LocalGateway> {
         Self::serve(crate::open_store(config).await?).await
     }
+
+    /// Opens the store described by `config`, attaches the state store of `state`, and serves
+    /// them.
+    pub async fn start_with_state(
+        config: &crate::StoreConfig,
+        state: &crate::StateOptions,
+    ) -> anyhow::Result<LocalGateway> {
+        let store = crate::open_store(config).await?;
+        crate::attach_state(&store, state).await?;
+        Self::serve(store).await
+    }
 }
 
 impl Drop for LocalGateway {

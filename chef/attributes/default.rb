@@ -16,9 +16,9 @@
 # are unique, 1 to 255, and stay with their member: removing one renumbers no other. The gateways
 # connect to the same list.
 default['midonet_vpc']['zookeepers'] = [{ 'id' => 1, 'host' => '127.0.0.1', 'port' => 2181 }]
-# Cassandra servers ('host:9160'). Kept so the design page's configuration carries over, but
-# unused: the gateway keeps the topology in ZooKeeper (or its embedded store) and there is no
-# agent whose flow state would need Cassandra. A run that finds it set says so in its log.
+# Cassandra servers, 'host:port' of CQL's native port (9042; MidoNet 1.x's thrift port 9160 is
+# not spoken), or 'host' for 9042. The gateways keep history and flow state there, as MidoNet
+# kept flow state; empty, each gateway keeps them in an embedded file in api_gateway.data_dir.
 default['midonet_vpc']['cassandras'] = []
 # The MidoNet API the translator writes to and hosts are registered with: a gateway of this
 # cluster (api_gateway.listen on some node) or a real MidoNet.
@@ -117,6 +117,15 @@ default['midonet_vpc']['api_gateway']['listen'] = '127.0.0.1:8181'
 default['midonet_vpc']['api_gateway']['store'] = 'zookeeper'
 default['midonet_vpc']['api_gateway']['data_dir'] = '/var/lib/midonet-vpc/gateway'
 default['midonet_vpc']['api_gateway']['zk_root'] = '/midonet'
+# History and flow state (api-gateway.toml's [state]), in Cassandra when cassandras is set.
+# Record every API write (what changed, before and after) for `midonet-cli history`, the
+# translator's `history` and the change feed's old windows.
+default['midonet_vpc']['api_gateway']['history'] = true
+default['midonet_vpc']['api_gateway']['cassandra_keyspace'] = 'midonet_state'
+# Replicas of the keyspace (SimpleStrategy); nil: as many as cassandras, at most 3.
+default['midonet_vpc']['api_gateway']['cassandra_replication_factor'] = nil
+# Seconds a traced connection's flow state is kept.
+default['midonet_vpc']['api_gateway']['flow_state_ttl'] = 3600
 
 # --- The translator (recipes translator and metadata), on the CLC: translator.toml's keys.
 

@@ -4,12 +4,6 @@ include_recipe 'midonet_vpc::_systemd'
 
 attrs = node['midonet_vpc']
 
-unless attrs['cassandras'].empty?
-  Chef::Log.warn("node['midonet_vpc']['cassandras'] (#{attrs['cassandras'].join(', ')}) is " \
-                 'unused: the topology is kept in ZooKeeper, and there is no agent whose state ' \
-                 'Cassandra would hold')
-end
-
 group attrs['group'] do
   system true
 end

@@ -1,12 +1,13 @@
 # Runs the MidoNet REST API gateway (`api-gateway serve`) as the systemd service `api-gateway`,
 # configured by api-gateway.toml: on the ensemble of node['midonet_vpc']['zookeepers'], or on an
-# embedded store.
+# embedded store; history and flow state in node['midonet_vpc']['cassandras'] or a local file.
 include_recipe 'midonet_vpc::_common'
 
 attrs = node['midonet_vpc']
 gateway = MidonetVpc::Install.binary(attrs, 'api-gateway')
 
-if attrs['api_gateway']['store'] == 'embedded'
+# The embedded store, and the embedded state store (history, flow state) without cassandras.
+if attrs['api_gateway']['store'] == 'embedded' || MidonetVpc::State.cassandra_addresses(attrs).empty?
   directory attrs['api_gateway']['data_dir'] do
     owner attrs['user']
     group attrs['group']

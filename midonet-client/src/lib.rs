@@ -27,7 +27,9 @@
 //!   zone members, host interfaces and port bindings, DHCP subnets ([`SubnetKey`]) and hosts,
 //!   MAC and ARP table entries, system state, tenants.
 //! - Our gateway's extension [`MidonetClient::register_host`], when the root advertises
-//!   `adminHosts`.
+//!   `adminHosts`; its history, when the root advertises `history`:
+//!   [`MidonetClient::object_history`], [`MidonetClient::gni_applies`],
+//!   [`MidonetClient::report_gni_apply`].
 //! - [`login`] for a MidoNet that checks credentials: the token goes into the
 //!   `reqwest::Client` given to [`MidonetClient::connect_with`] as [`AUTH_TOKEN_HEADER`].
 //! - The REST core, for anything else: [`MidonetClient::get`], [`MidonetClient::list`],
@@ -62,6 +64,7 @@ mod changes;
 mod devices;
 mod dhcp;
 mod error;
+mod history;
 mod kind;
 mod login;
 pub use topology::media;
@@ -76,6 +79,7 @@ pub use batch::{BatchError, BatchOutcome, Op, OpResult, Operation};
 pub use changes::{Change, Changes};
 pub use dhcp::{BadSubnetKey, SubnetKey};
 pub use error::ClientError;
+pub use history::{utc, HISTORY};
 pub use kind::Kind;
 pub use login::{login, AUTH_TOKEN_HEADER};
 pub use media::Media;

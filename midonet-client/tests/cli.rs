@@ -301,3 +301,50 @@ async fn the_prompt_over_a_pipe_prints_uuids_and_ends_at_end_of_input() {
     );
     assert_eq!(session.status.code(), Some(1), "the last command failed");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn history_prints_an_objects_recorded_changes_oldest_first() {
+    let gateway = common::Gateway::start_with_history().await;
+    let home = tempfile::tempdir().expect("home");
+    let run = |args: Vec<String>| {
+        let (url, home) = (gateway.url.clone(), home.path().to_path_buf());
+        tokio::task::spawn_blocking(move || {
+            let out = cli(&home)
+                .args(["-A", "--midonet-url", &url])
+                .args(&args)
+                .output()
+                .expect("midonet-cli runs");
+            (text(&out.stdout), text(&out.stderr), out.status.code())
+        })
+    };
+    let words = |s: &str| s.split(' ').map(str::to_string).collect::<Vec<_>>();
+    let (created, _, _) = run(words("-e router create name r1")).await.unwrap();
+    let id = created.trim().to_string();
+    run(words(&format!("-e router {id} set name r2")))
+        .await
+        .unwrap();
+    gateway.flush_history().await;
+    let (out, err, code) = run(words(&format!("-e history router {id}")))
+        .await
+        .unwrap();
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2, "{out}{err}");
+    assert!(
+        lines[0].contains(&format!(" create Router {id}: name \"r1\"")),
+        "{out}"
+    );
+    assert!(
+        lines[1].contains(&format!(" update Router {id}: name \"r1\" -> \"r2\"")),
+        "{out}"
+    );
+    assert_eq!(code, Some(0), "{err}");
+    let (out, _, _) = run(words(&format!("-e history {id} limit 1")))
+        .await
+        .unwrap();
+    assert_eq!(out.lines().count(), 1, "{out}");
+    let (out, _, _) = run(words("-e history nosuchalias")).await.unwrap();
+    assert!(
+        out.contains("'nosuchalias' is neither an alias nor an id"),
+        "{out}"
+    );
+}

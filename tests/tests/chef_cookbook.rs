@@ -805,15 +805,24 @@ fn bad_cluster_attributes_fail_the_compile_naming_the_attribute() {
         let said = refused(set.clone());
         assert!(said.contains(expected), "{set}: {said}");
     }
-    // Unused but kept: a run that finds Cassandra servers says so.
-    let compiled = cookbook_tools.compile(
-        &RunAs::Example(clc),
-        &json!({"midonet_vpc": {"cassandras": ["10.111.1.5:9160"]}}),
-    );
-    assert!(compiled.warnings()[0]
-        .as_str()
-        .unwrap()
-        .starts_with("node['midonet_vpc']['cassandras'] (10.111.1.5:9160) is unused"));
+    // Cassandra servers become the gateways' state store, checked like the ensemble.
+    for (set, expected) in [
+        (
+            json!({"cassandras": ["10.111.1.5:9042", "10.111.1.22:0"]}),
+            "node['midonet_vpc']['cassandras'][1]: port \"0\" is not 1 to 65535",
+        ),
+        (
+            json!({"cassandras": ["a b"]}),
+            "node['midonet_vpc']['cassandras'][0]: \"a b\" is not host or host:port",
+        ),
+        (
+            json!({"cassandras": ["10.111.1.5"], "api_gateway": {"cassandra_replication_factor": 0}}),
+            "node['midonet_vpc']['api_gateway']['cassandra_replication_factor']: 0 is not a positive number",
+        ),
+    ] {
+        let said = refused(set.clone());
+        assert!(said.contains(expected), "{set}: {said}");
+    }
 }
 
 /// Writes `content` to `dir/name`.
@@ -958,8 +967,38 @@ fn rendered_configs_pass_check_config_and_a_broken_one_names_its_key_and_line() 
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(
-        text(&out.stdout).split_once(": ").map(|(_, said)| said.trim()),
-        Some("configuration ok: listen 127.0.0.1:8181, ZooKeeper store at 127.0.0.1:2181 under /midonet")
+        text(&out.stdout)
+            .split_once(": ")
+            .map(|(_, said)| said.trim()),
+        Some(
+            "configuration ok: listen 127.0.0.1:8181, ZooKeeper store at 127.0.0.1:2181 under \
+             /midonet, embedded state store in /var/lib/midonet-vpc/gateway, history on, flow \
+             state TTL 3600s"
+        )
+    );
+    // With cassandras, history and flow state go to Cassandra (CQL's port by default), with a
+    // replica per server up to three.
+    let with_cassandra = cookbook_tools.compile(
+        &RunAs::RunList(vec!["recipe[midonet_vpc]"]),
+        &json!({"midonet_vpc": {"eucalyptus": {"gni": gni}, "cassandras": ["10.111.1.5", "10.111.1.22:9043"]}}),
+    );
+    let rendered = with_cassandra.file("api-gateway.toml");
+    assert!(
+        rendered.contains("replication = { class = \"SimpleStrategy\", replication_factor = 2 }"),
+        "{rendered}"
+    );
+    let out = check_config(
+        "api-gateway",
+        "serve",
+        &write(dir.path(), "gw-cassandra.toml", &rendered),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains(
+            "Cassandra state store at 10.111.1.5:9042,10.111.1.22:9043 in keyspace midonet_state, history on"
+        ),
+        "{}",
+        text(&out.stdout)
     );
     let out = check_config(
         "translator",

@@ -23,6 +23,7 @@ use tokio::time::Instant;
 
 use crate::engine::{CycleReport, Engine};
 use crate::gni::{self, Gni};
+use crate::history;
 use crate::metadata::{self, MetadataPlane};
 
 /// The file the applied version is written to, next to the GNI.
@@ -133,7 +134,14 @@ pub async fn run(mut engine: Engine, mut options: Options) -> anyhow::Result<()>
             continue;
         }
         let version = gni.version.clone();
-        match engine.cycle(gni).await {
+        let started = Instant::now();
+        let outcome = engine.cycle(gni).await;
+        let record = match &outcome {
+            Ok(report) => history::record(&version, started.elapsed(), Some(report), None),
+            Err(e) => history::record(&version, started.elapsed(), None, Some(e.to_string())),
+        };
+        history::report(engine.client(), &record).await;
+        match outcome {
             Ok(report) => {
                 summary(&version, &report);
                 write_version(&options.gni, &version).await;

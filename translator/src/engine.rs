@@ -140,6 +140,11 @@ impl Engine {
     }
 
     /// The GNI of the last cycle.
+    /// The API client the engine writes through.
+    pub fn client(&self) -> &MidonetClient {
+        &self.client
+    }
+
     pub fn gni(&self) -> Option<&Gni> {
         self.gni.as_ref()
     }

@@ -131,6 +131,13 @@ enum Command {
         /// List the rules that did not match as well.
         #[arg(long)]
         all_rules: bool,
+        /// The source port (tcp, udp).
+        #[arg(long, default_value_t = trace::SOURCE_PORT)]
+        sport: u16,
+        /// Keep connection state in this directory's state store (state.redb) between runs,
+        /// so a later run tracing the reply sees the request's connection and NAT.
+        #[arg(long)]
+        flow_state: Option<PathBuf>,
     },
     /// Print the GNI's reachability matrix: which instances reach which on which ports, and
     /// which the internet reaches, traced through a fresh translation (no store needed).
@@ -140,6 +147,20 @@ enum Command {
         /// Print JSON instead of a table.
         #[arg(long)]
         json: bool,
+    },
+    /// Print the GNI versions applied (or failed), newest last, from the gateway's history:
+    /// when, how many operations, how long, and what failed. Needs our gateway with a state
+    /// store.
+    History {
+        /// The gateway's API.
+        #[arg(long, env = "MIDONET_API")]
+        api: Option<String>,
+        /// Only this GNI version's cycles.
+        #[arg(long)]
+        version: Option<String>,
+        /// At most this many (the newest).
+        #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+        limit: u64,
     },
     /// Delete everything the translator made but the core (`eucart`, `eucabr`, gateways).
     Flush {
@@ -221,6 +242,10 @@ impl Command {
             );
             return;
         }
+        if let Command::History { api, .. } = self {
+            *api = layered(m, "api", api.take(), file.api.map(|a| Some(a.into_inner())));
+            return;
+        }
         let gni_file = file.gni.take().map(toml::Spanned::into_inner);
         if let Command::Trace { gni, .. } | Command::Audit { gni, .. } = self {
             gni.gni = layered(m, "gni", std::mem::take(&mut gni.gni), gni_file);
@@ -241,7 +266,10 @@ impl Command {
                 (&mut gni.gni, target)
             }
             Command::Flush { gni, target, .. } => (gni, target),
-            Command::RegisterHosts { .. } | Command::Trace { .. } | Command::Audit { .. } => {
+            Command::RegisterHosts { .. }
+            | Command::Trace { .. }
+            | Command::Audit { .. }
+            | Command::History { .. } => {
                 unreachable!("layered above")
             }
         };
@@ -258,6 +286,9 @@ impl Command {
             Command::Flush { gni, target, .. } => (gni, target),
             Command::Trace { gni, .. } | Command::Audit { gni, .. } => {
                 return format!("GNI {}", gni.gni.display())
+            }
+            Command::History { api, .. } => {
+                return format!("API {}", api.as_deref().unwrap_or_default())
             }
             Command::RegisterHosts {
                 api,
@@ -401,6 +432,9 @@ async fn main() -> anyhow::Result<()> {
             "register-hosts needs the MidoNet API: --api, MIDONET_API or `api` in the file"
         );
     }
+    if let Command::History { api: None, .. } = &cli.command {
+        anyhow::bail!("history needs the gateway's API: --api, MIDONET_API or `api` in the file");
+    }
     if cli.check_config {
         let source = cli
             .config
@@ -450,7 +484,17 @@ async fn main() -> anyhow::Result<()> {
             }
             let version = view.version.clone();
             let mut engine = Engine::new(client, target.environment());
-            let report = engine.cycle(view).await?;
+            let started = std::time::Instant::now();
+            let outcome = engine.cycle(view).await;
+            let record = match &outcome {
+                Ok(r) => translator::history::record(&version, started.elapsed(), Some(r), None),
+                Err(e) => {
+                    let e = e.to_string();
+                    translator::history::record(&version, started.elapsed(), None, Some(e))
+                }
+            };
+            translator::history::report(engine.client(), &record).await;
+            let report = outcome?;
             daemon::summary(&version, &report);
             daemon::write_version(&gni.gni, &version).await;
             print_built(&engine.desired(), &report.diagnostics);
@@ -468,11 +512,14 @@ async fn main() -> anyhow::Result<()> {
             src,
             reply,
             all_rules,
+            sport,
+            flow_state,
         } => {
             let view = read_gni(&gni.gni).await?;
             let proto = trace::parse_proto(&proto, dport).map_err(anyhow::Error::msg)?;
             let env = trace::offline_environment(&view, "5.0.0.0");
             let mut tracer = trace::Tracer::new(&view, &env)?;
+            tracer.source_port = sport;
             let request = trace::TraceRequest {
                 from,
                 to,
@@ -481,7 +528,50 @@ async fn main() -> anyhow::Result<()> {
                 reply,
                 all_rules,
             };
-            print!("{}", tracer.run(&request)?);
+            let Some(dir) = flow_state else {
+                print!("{}", tracer.run(&request)?);
+                return Ok(());
+            };
+            let store = api_gateway::state::open(&api_gateway::state::StateConfig::Embedded {
+                dir: dir.clone(),
+            })
+            .await
+            .with_context(|| format!("opening the flow state in {}", dir.display()))?;
+            let kept = translator::flow_state::trace_keeping_state(
+                &mut tracer,
+                &request,
+                store.as_ref(),
+                api_gateway::state::config::DEFAULT_FLOW_TTL,
+            )
+            .await?;
+            print!("{}", kept.rendered);
+            eprintln!(
+                "flow state in {}: {} entries loaded, {} stored",
+                dir.display(),
+                kept.loaded,
+                kept.stored
+            );
+            Ok(())
+        }
+        Command::History {
+            api,
+            version,
+            limit,
+        } => {
+            let url = api.context("history needs the gateway's API")?;
+            let client = MidonetClient::connect(&url)
+                .await
+                .with_context(|| format!("connecting to {url}"))?;
+            let answer = client
+                .gni_applies(version.as_deref(), usize::try_from(limit).ok())
+                .await?;
+            let applies = answer["applies"].as_array().cloned().unwrap_or_default();
+            if applies.is_empty() {
+                println!("no GNI version recorded");
+            }
+            for a in &applies {
+                println!("{}", translator::history::line(a));
+            }
             Ok(())
         }
         Command::Audit { gni, json } => {

@@ -112,6 +112,9 @@ pub struct Tracer<'g> {
     pub desired: Desired,
     pub snapshot: Snapshot,
     pub state: ConnectionState,
+    /// The source port of traced TCP/UDP packets ([`SOURCE_PORT`] unless set): a reply traced
+    /// in a later run sets it to its request's destination port.
+    pub source_port: u16,
 }
 
 impl<'g> Tracer<'g> {
@@ -129,6 +132,7 @@ impl<'g> Tracer<'g> {
             desired,
             snapshot,
             state: ConnectionState::new(),
+            source_port: SOURCE_PORT,
         })
     }
 
@@ -172,7 +176,7 @@ impl<'g> Tracer<'g> {
             .ok_or_else(|| TraceError::NoNextHop(from.to_owned(), to))?;
         Ok(packet(
             (interface.mac.0, next),
-            interface.private_ip,
+            (interface.private_ip, self.source_port),
             to,
             proto,
         ))
@@ -224,7 +228,7 @@ impl<'g> Tracer<'g> {
             .ok_or(TraceError::NoGateway)?;
         let port = desired::gateway_port_id(gateway.external_ip);
         let mac = self.snapshot.port_mac(port).ok_or(TraceError::NoGateway)?;
-        let p = packet((UPSTREAM_MAC, mac), src, to, proto);
+        let p = packet((UPSTREAM_MAC, mac), (src, self.source_port), to, proto);
         Ok(simulate(&self.snapshot, state, port, p)?)
     }
 
@@ -270,10 +274,11 @@ impl<'g> Tracer<'g> {
     }
 }
 
-fn packet(eth: (Mac, Mac), src: Ipv4Addr, dst: Ipv4Addr, proto: Proto) -> Packet {
+fn packet(eth: (Mac, Mac), src: (Ipv4Addr, u16), dst: Ipv4Addr, proto: Proto) -> Packet {
+    let (src, sport) = src;
     match proto {
-        Proto::Tcp(port) => Packet::tcp(eth, (src, SOURCE_PORT), (dst, port)),
-        Proto::Udp(port) => Packet::udp(eth, (src, SOURCE_PORT), (dst, port)),
+        Proto::Tcp(port) => Packet::tcp(eth, (src, sport), (dst, port)),
+        Proto::Udp(port) => Packet::udp(eth, (src, sport), (dst, port)),
         Proto::Icmp => Packet::icmp(eth, src, dst, 8, ECHO_ID),
     }
 }
@@ -325,14 +330,39 @@ impl Tracer<'_> {
         }
     }
 
+    /// The port `request`'s packet enters by: the interface's, or the first gateway's.
+    pub fn ingress_port(&self, request: &TraceRequest) -> Result<Uuid, TraceError> {
+        if request.from == "internet" {
+            let gateway = self
+                .gni
+                .config
+                .gateways
+                .first()
+                .ok_or(TraceError::NoGateway)?;
+            Ok(desired::gateway_port_id(gateway.external_ip))
+        } else {
+            self.port_of(&request.from)
+        }
+    }
+
     /// Runs `request` and renders the trace (and the reply's), one hop per line.
     pub fn run(&mut self, request: &TraceRequest) -> Result<String, TraceError> {
+        self.run_ports(request).map(|(out, _)| out)
+    }
+
+    /// [`Tracer::run`], also answering the exterior ports the packets entered and left by:
+    /// where flow state is kept so that a later trace from any of them sees it.
+    pub fn run_ports(&mut self, request: &TraceRequest) -> Result<(String, Vec<Uuid>), TraceError> {
+        let mut ports = vec![self.ingress_port(request)?];
         let to = self.address_of(&request.to)?;
         let record = if request.from == "internet" {
             self.from_internet(request.internet_source, to, request.proto)?
         } else {
             self.from_interface(&request.from, to, request.proto)?
         };
+        if let Verdict::Delivered { port, .. } = record.verdict {
+            ports.push(port);
+        }
         let mut out = record.render(&self.snapshot, request.all_rules);
         if request.reply {
             match self.reply(&record)? {
@@ -343,7 +373,8 @@ impl Tracer<'_> {
                 None => out.push_str("\nreply: none (the request was not delivered)\n"),
             }
         }
-        Ok(out)
+        ports.dedup();
+        Ok((out, ports))
     }
 }
 

@@ -12,6 +12,12 @@
 //! of the changes after N, ascending, deletions included, no objects and no paging. A writer
 //! that knows which revisions its own writes committed at (`POST /batch` says) learns from one
 //! small answer whether anyone else wrote since N.
+//!
+//! With history recorded (`/history`), a full (not `summary`) question older than the mirror
+//! remembers is answered from the state store instead, as far as the mirror's horizon, with
+//! `more: true`: each change as it was written then (a deletion as deleted), so a client that
+//! applies them in order and then follows from the answer's `revision` misses nothing. Only
+//! revisions after the earliest point any gateway began recording can be answered so.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -24,6 +30,7 @@ use super::{AppState, Q};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{reply, Accept, Base};
 use crate::render::render;
+use crate::store::{Change, Changes};
 
 pub const DEFAULT_LIMIT: usize = 1000;
 /// The most changes one answer may be asked for.
@@ -71,7 +78,13 @@ async fn changes_list(
         ));
     }
     let limit = q.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
-    let answer = s.store.changes_since(since, limit).map_err(gone)?;
+    let answer = match s.store.changes_since(since, limit) {
+        Ok(answer) => answer,
+        Err(g) => match from_history(&s, &g, limit).await? {
+            Some(answer) => answer,
+            None => return Err(gone(g)),
+        },
+    };
     let changed: Vec<Value> = answer
         .changes
         .iter()
@@ -92,4 +105,52 @@ async fn changes_list(
         media,
         &json!({"revision": answer.revision, "changed": changed, "more": answer.more}),
     ))
+}
+
+/// The changes of an answer the mirror cannot give, from recorded history: `None` unless
+/// history covers every revision from `gone.since` up to the mirror's horizon.
+async fn from_history(
+    s: &AppState,
+    gone: &crate::store::Gone,
+    limit: usize,
+) -> ApiResult<Option<Changes>> {
+    let Some(service) = s.store.state().filter(|st| st.writer.is_some()) else {
+        return Ok(None);
+    };
+    if gone.since >= gone.horizon {
+        return Ok(None);
+    }
+    let from = service
+        .state
+        .recording_from()
+        .await
+        .map_err(super::history::state_error)?;
+    if from.is_none_or(|from| gone.since < from) {
+        return Ok(None);
+    }
+    let recorded = service
+        .state
+        .changes_between(gone.since, gone.horizon, limit)
+        .await
+        .map_err(super::history::state_error)?;
+    let revision = match recorded.last() {
+        Some(last) if recorded.len() >= limit => last.revision,
+        _ => gone.horizon,
+    };
+    let changes = recorded
+        .into_iter()
+        .filter_map(|c| {
+            Some(Change {
+                class: topology::Class::from_name(&c.class)?,
+                id: c.id,
+                rev: c.revision,
+                value: c.after,
+            })
+        })
+        .collect();
+    Ok(Some(Changes {
+        revision,
+        changes,
+        more: true,
+    }))
 }

@@ -9,6 +9,7 @@ mod chains;
 pub mod changes;
 mod dhcp;
 mod groups;
+pub mod history;
 mod hosts;
 mod ports;
 pub mod root;
@@ -358,6 +359,7 @@ pub fn routes() -> R {
         .merge(tables::routes())
         .merge(system::routes())
         .merge(simulation::routes())
+        .merge(history::routes())
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(no_route)
 }

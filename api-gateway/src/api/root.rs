@@ -45,6 +45,7 @@ const EXTENSIONS: &[(&str, &str)] = &[
     ("adminHosts", "/admin/hosts"),
     ("batch", "/batch"),
     ("changes", "/changes"),
+    ("history", "/history"),
     ("openApi", "/openapi.json"),
     ("simulations", "/simulations"),
 ];

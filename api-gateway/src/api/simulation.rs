@@ -1,8 +1,13 @@
 //! Our extension `POST /simulations`: walks a packet through the stored topology with the
 //! simulator (`topology::sim`) and answers its flow record, with the trace rendered one hop per
-//! line for `midonet-cli trace`. Read-only: it reads one consistent view of the store and
-//! writes nothing; each call starts from empty connection state, tracing the reply too when
-//! asked, so that the reply sees its request's connection.
+//! line for `midonet-cli trace`. It reads one consistent view of the store and writes no
+//! topology. Tracing the reply too when asked, the reply sees its request's connection.
+//!
+//! With a state store (`/history`), connection state outlives the call, as MidoNet's flow
+//! state does: a trace starts from the state stored under its ingress port, and what it adds
+//! is stored, with the configured TTL, under its ingress port and the port it leaves by, so a
+//! reply traced later (from that port, by any gateway sharing the store) is known as return
+//! flow and reverse-NATed. `"flowState": false` starts from empty state and stores nothing.
 
 use std::net::Ipv4Addr;
 
@@ -12,13 +17,16 @@ use axum::routing::post;
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use topology::sim::{simulate, ConnectionState, FlowRecord, Packet, Snapshot, SnapshotBuilder};
+use topology::sim::{
+    simulate, ConnectionState, FlowRecord, FlowStateEntry, Packet, Snapshot, SnapshotBuilder,
+};
 use topology::{
     parse_mac, Bridge, Chain, Class, DhcpHost, DhcpSubnet, Ip4Mac, MacPort, Port, PortGroup, Route,
     Router, Rule,
 };
 use uuid::Uuid;
 
+use super::history::state_error;
 use super::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::http::Body;
@@ -50,6 +58,13 @@ struct SimulationRequest {
     /// Render rules that did not match as well.
     #[serde(default)]
     all_rules: bool,
+    /// Start from, and keep, the stored flow state (when the gateway has a state store).
+    #[serde(default = "yes")]
+    flow_state: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 fn tcp() -> String {
@@ -73,16 +88,48 @@ async fn simulation_run(State(s): State<AppState>, body: Body) -> ApiResult<Resp
         }
     };
     let snapshot = snapshot(&s.store)?;
+    let kept = s.store.state().filter(|_| req.flow_state);
     let mut state = ConnectionState::new();
+    let mut loaded = Vec::new();
+    if let Some(service) = kept {
+        loaded = service
+            .state
+            .flow_state(req.ingress_port_id)
+            .await
+            .map_err(state_error)?;
+        for e in &loaded {
+            state.restore(*e);
+        }
+    }
     let record = simulate(&snapshot, &mut state, req.ingress_port_id, packet)
         .map_err(|e| ApiError::missing(e.to_string()))?;
     let mut answer = json!({"request": record_json(&snapshot, &record, req.all_rules)});
-    if req.reply {
-        if let topology::sim::Verdict::Delivered { port, .. } = record.verdict {
+    let mut ports = vec![req.ingress_port_id];
+    if let topology::sim::Verdict::Delivered { port, .. } = record.verdict {
+        ports.push(port);
+        if req.reply {
             let reply = simulate(&snapshot, &mut state, port, record.output.reply())
                 .map_err(|e| ApiError::missing(e.to_string()))?;
             answer["reply"] = record_json(&snapshot, &reply, req.all_rules);
         }
+    }
+    if let Some(service) = kept {
+        let known: std::collections::HashSet<FlowStateEntry> = loaded.iter().copied().collect();
+        let added: Vec<FlowStateEntry> = state
+            .entries()
+            .into_iter()
+            .filter(|e| !known.contains(e))
+            .collect();
+        if !added.is_empty() {
+            for port in &ports {
+                service
+                    .state
+                    .put_flow_state(*port, added.clone(), service.flow_ttl)
+                    .await
+                    .map_err(state_error)?;
+            }
+        }
+        answer["flowState"] = json!({"loaded": loaded.len(), "stored": added.len()});
     }
     Ok(Json(answer).into_response())
 }

@@ -238,6 +238,32 @@ impl Mirror {
         }
     }
 
+    /// The objects (not state-table entries) `ops` write or delete, with their values before
+    /// (from the mirror, so call it before applying) and after.
+    fn committed(
+        &self,
+        ops: &[KvOp],
+        values: &HashMap<String, Arc<Value>>,
+    ) -> Vec<crate::state::history::Committed> {
+        ops.iter()
+            .filter_map(|op| {
+                let after = match op {
+                    KvOp::Create { path, .. } | KvOp::Set { path, .. } => values.get(path).cloned(),
+                    KvOp::Delete { .. } => None,
+                    _ => return None,
+                };
+                let (class, id) = object_of(op.path())?;
+                let before = self.keys.get(op.path()).map(|s| s.value.clone());
+                Some(crate::state::history::Committed {
+                    class,
+                    id,
+                    before,
+                    after,
+                })
+            })
+            .collect()
+    }
+
     fn prefixed<'a>(
         &'a self,
         prefix: &'a str,
@@ -306,6 +332,9 @@ pub struct Store {
     echoes: Arc<Echoes>,
     /// Commits hold it shared; a full reload holds it exclusively, so none interleave.
     gate: tokio::sync::RwLock<()>,
+    /// The state store beside this one, once attached: every commit's changes are offered to
+    /// its history writer (never waited on).
+    state: std::sync::OnceLock<crate::state::history::StateService>,
 }
 
 impl Store {
@@ -316,6 +345,7 @@ impl Store {
             mirror: Arc::new(RwLock::new(Mirror::default())),
             echoes: Arc::new(Echoes::default()),
             gate: tokio::sync::RwLock::new(()),
+            state: std::sync::OnceLock::new(),
         });
         let (tx, mut rx) = mpsc::unbounded_channel();
         let echoes = store.echoes.clone();
@@ -380,6 +410,29 @@ impl Store {
             "store mirror loaded"
         );
         Ok(())
+    }
+
+    /// Attaches the state store: from now on every commit's changes go to its history writer
+    /// (when history is on), and the API answers history and keeps flow state from it. The
+    /// revision now is noted as where this gateway's record begins. Once per store.
+    pub async fn attach_state(
+        &self,
+        service: crate::state::history::StateService,
+    ) -> Result<(), crate::state::StateError> {
+        if service.writer.is_some() {
+            service.state.mark_recording_from(self.revision()).await?;
+        }
+        if self.state.set(service).is_err() {
+            return Err(crate::state::StateError::Failed(
+                "a state store is already attached".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The attached state store, if any.
+    pub fn state(&self) -> Option<&crate::state::history::StateService> {
+        self.state.get()
     }
 
     /// The highest store revision this gateway has seen.
@@ -510,7 +563,16 @@ impl Store {
             }
             match result {
                 Ok(receipt) => {
-                    self.write_mirror().apply_local(&ops, &values, &receipt);
+                    let writer = self.state.get().and_then(|s| s.writer.as_ref());
+                    let committed = {
+                        let mut mirror = self.write_mirror();
+                        let committed = writer.map(|_| mirror.committed(&ops, &values));
+                        mirror.apply_local(&ops, &values, &receipt);
+                        committed
+                    };
+                    if let (Some(writer), Some(committed)) = (writer, committed) {
+                        writer.offer(receipt.rev, committed);
+                    }
                     return Ok((out, Some(receipt.rev)));
                 }
                 Err(BackendError::Conflict { path }) => {

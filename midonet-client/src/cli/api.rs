@@ -154,6 +154,12 @@ impl Api {
         self.block_on(self.client.simulate(request))
     }
 
+    /// Our gateway's recorded changes of object `id`.
+    pub fn history(&self, id: uuid::Uuid, limit: Option<usize>) -> CliResult<serde_json::Value> {
+        self.trace("GET", &format!("/history/objects/{id}"));
+        self.block_on(self.client.object_history(id, limit))
+    }
+
     /// POSTs `body` and ignores the answer (a port link).
     pub fn post(&self, uri: &str, content_type: &'static str, body: &Json) -> CliResult<()> {
         self.trace("POST", uri);

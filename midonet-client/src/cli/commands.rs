@@ -430,6 +430,10 @@ pub fn run_line(s: &Session, grammar: &Tok, line: &str) -> LineOutcome {
             super::trace::run(s, arg);
             LineOutcome::carry_on(None)
         }
+        "history" => {
+            super::history::run(s, arg);
+            LineOutcome::carry_on(None)
+        }
         "exit" | "quit" => LineOutcome {
             succeeded: None,
             stop: true,

@@ -14,6 +14,7 @@ pub const COMMAND_HELP: &[(&str, &str)] = &[
     ("cleart", "cleart - Clears the current tenant from session\n\n    Usage: cleart\n\n    Examples:\n           sett <TENANT_ID_A>\n           list router\n           cleart\n    "),
     ("tree", "tree - Show a router or bridge with what hangs off it (ours, not MidoNet's)\n\n    Usage: tree <OBJECT>\n           <OBJECT> tree\n\n    A router shows its ports, each port's peer and the device it belongs to; a\n    bridge shows its ports, the routers they link to, and for each exterior port\n    the host and interface it is bound to. With --output json, the same as JSON.\n\n    Examples:\n           tree router router0\n           bridge bridge0 tree\n    "),
     ("trace", super::trace::USAGE),
+    ("history", super::history::USAGE),
     ("exit", "quit - end the current session and exit"),
     ("quit", "exit - end the current session and exit"),
 ];
@@ -21,5 +22,5 @@ pub const COMMAND_HELP: &[(&str, &str)] = &[
 /// The command names `help` lists, in MidoNet's order (with ours before `exit`).
 pub const COMMANDS: &[&str] = &[
     "show", "list", "create", "delete", "set", "clear", "describe", "debug", "sett", "cleart",
-    "tree", "trace", "exit", "quit",
+    "tree", "trace", "history", "exit", "quit",
 ];

@@ -11,6 +11,7 @@ pub mod error;
 pub mod format;
 pub mod grammar;
 pub mod help;
+pub mod history;
 pub mod json;
 pub mod kinds;
 pub mod objects;

@@ -33,6 +33,12 @@ pub trait Backend {
             "this API has no packet-path simulator (POST /simulations)",
         ))
     }
+    /// Our gateway's recorded changes of an object (`GET /history/objects/{id}`).
+    fn history(&self, _id: uuid::Uuid, _limit: Option<usize>) -> CliResult<serde_json::Value> {
+        Err(super::error::CliError::internal(
+            "this API keeps no history (GET /history)",
+        ))
+    }
 }
 
 impl Backend for Api {
@@ -62,6 +68,9 @@ impl Backend for Api {
     }
     fn simulate(&self, request: &serde_json::Value) -> CliResult<serde_json::Value> {
         Api::simulate(self, request)
+    }
+    fn history(&self, id: uuid::Uuid, limit: Option<usize>) -> CliResult<serde_json::Value> {
+        Api::history(self, id, limit)
     }
 }
 

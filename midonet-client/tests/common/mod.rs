@@ -33,6 +33,38 @@ impl Gateway {
         }
     }
 
+    /// A gateway that records history (and flow state) in an embedded state store.
+    pub async fn start_with_history() -> Gateway {
+        let dir = tempfile::tempdir().unwrap();
+        let state = api_gateway::StateOptions {
+            store: api_gateway::state::StateConfig::Embedded {
+                dir: dir.path().to_path_buf(),
+            },
+            history: true,
+            flow_ttl: api_gateway::state::config::DEFAULT_FLOW_TTL,
+        };
+        let served = api_gateway::testing::LocalGateway::start_with_state(
+            &StoreConfig::Embedded {
+                dir: dir.path().to_path_buf(),
+            },
+            &state,
+        )
+        .await
+        .expect("start gateway");
+        Gateway {
+            url: served.url.clone(),
+            _served: served,
+            _dir: dir,
+        }
+    }
+
+    /// Waits until the gateway's history holds every write so far.
+    pub async fn flush_history(&self) {
+        if let Some(writer) = self._served.store.state().and_then(|s| s.writer.as_ref()) {
+            writer.flush().await;
+        }
+    }
+
     pub async fn client(&self) -> MidonetClient {
         MidonetClient::connect(&self.url).await.expect("connect")
     }

@@ -23,7 +23,7 @@ mod walk;
 #[cfg(test)]
 mod tests;
 
-pub use conntrack::ConnectionState;
+pub use conntrack::{ConnectionState, FlowStateEntry, NatTable};
 pub use packet::{FlowTuple, Fragment, Mac, Packet};
 pub use record::{DropReason, FlowRecord, Hop, NatKind, RuleResult, Verdict};
 pub use snapshot::{DeviceKind, Snapshot, SnapshotBuilder, SnapshotError};

@@ -52,7 +52,10 @@ pub struct Packet {
 }
 
 /// The 5-tuple connection tracking and NAT key on (ICMP uses its identifier as both ports).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "camelCase")]
 pub struct FlowTuple {
     pub proto: u8,
     pub src: Ipv4Addr,

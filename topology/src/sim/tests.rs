@@ -949,3 +949,52 @@ fn dynamic_dnat_binds_the_flow_and_rev_dnat_restores_the_source_of_the_reply() {
     let alone = trace(&snap, &mut ConnectionState::new(), VM2, r.output.reply());
     assert_eq!(alone.output.nw_src, ip("10.0.2.6"));
 }
+
+#[test]
+fn flow_state_entries_round_trip_through_json_and_restore_the_reply_path() {
+    let mut b = base();
+    let to_vip = Condition {
+        nw_dst_address: Some(ip("10.0.2.200")),
+        nw_dst_length: Some(32),
+        ..Condition::default()
+    };
+    let mut dnat = rule(1001, RuleType::Dnat, to_vip);
+    dnat.flow_action = Some(FlowAction::Accept);
+    dnat.nat_targets = Some(vec![NatTarget {
+        address_from: ip("10.0.2.6"),
+        address_to: ip("10.0.2.6"),
+        port_from: 8080,
+        port_to: 8080,
+    }]);
+    let mut rev = rule(1011, RuleType::RevDnat, Condition::default());
+    rev.flow_action = Some(FlowAction::Continue);
+    b.chain(chain(1000), vec![dnat])
+        .chain(chain(1010), vec![rev]);
+    b.routers[0].inbound_filter_id = Some(id(1000));
+    b.routers[0].outbound_filter_id = Some(id(1010));
+    let snap = b.build().unwrap();
+    let mut first = ConnectionState::new();
+    let req = Packet::tcp(
+        (VM1_MAC, rp1_mac()),
+        (ip("10.0.1.5"), 40000),
+        (ip("10.0.2.200"), 80),
+    );
+    let r = trace(&snap, &mut first, VM1, req);
+    let entries = first.entries();
+    assert!(!entries.is_empty());
+    // What another process would read back from storage.
+    let text = serde_json::to_string(&entries).unwrap();
+    let read: Vec<crate::sim::FlowStateEntry> = serde_json::from_str(&text).unwrap();
+    assert_eq!(read, entries);
+    let mut later = ConnectionState::new();
+    for e in read {
+        later.restore(e);
+    }
+    assert_eq!(later.entries(), entries);
+    let reply = trace(&snap, &mut later, VM2, r.output.reply());
+    assert_eq!(
+        (reply.output.nw_src, reply.output.tp_src),
+        (ip("10.0.2.200"), 80),
+        "the restored binding undoes the DNAT on the reply"
+    );
+}

@@ -140,7 +140,9 @@ pub async fn run(mut engine: Engine, mut options: Options) -> anyhow::Result<()>
             Ok(report) => history::record(&version, started.elapsed(), Some(report), None),
             Err(e) => history::record(&version, started.elapsed(), None, Some(e.to_string())),
         };
-        history::report(engine.client(), &record).await;
+        // Off the handshake's path: the CLC waits for the version file, not for the history.
+        let client = engine.client().clone();
+        tokio::spawn(async move { history::report(&client, &record).await });
         match outcome {
             Ok(report) => {
                 summary(&version, &report);

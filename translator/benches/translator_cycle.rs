@@ -124,9 +124,13 @@ async fn main() {
     let rounds = arg("--rounds", 5);
     println!("translator benchmark: {spec:?}, {rounds} rounds");
     let zookeeper = ZkServer::start_durable().await.expect("ZooKeeper");
+    // The gateway's history (embedded, as deployed by default) goes with the run.
+    let data = tempfile::tempdir().expect("a directory");
     let mut gateway = Command::new(release_binary("api-gateway"))
         .args(["serve", "--store", "zookeeper", "--listen", "127.0.0.1:0"])
         .args(["--zookeeper", &zookeeper.connect_string()])
+        .arg("--data-dir")
+        .arg(data.path())
         .stdout(Stdio::piped())
         .env("RUST_LOG", "warn")
         .kill_on_drop(true)

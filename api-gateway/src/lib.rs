@@ -4,6 +4,7 @@
 pub mod api;
 pub mod config;
 pub mod error;
+pub mod fsck;
 pub mod http;
 pub mod openapi;
 pub mod render;
@@ -57,10 +58,12 @@ impl std::fmt::Display for StoreConfig {
     }
 }
 
-/// Opens the configured store and loads its mirror.
-pub async fn open_store(config: &StoreConfig) -> anyhow::Result<Arc<Store>> {
+/// Opens the configured backend, without loading anything from it.
+pub async fn open_backend(
+    config: &StoreConfig,
+) -> anyhow::Result<Arc<dyn store::backend::Backend>> {
     use anyhow::Context;
-    let backend: Arc<dyn store::backend::Backend> = match config {
+    Ok(match config {
         StoreConfig::Embedded { dir } => Arc::new(
             store::embedded::Embedded::open(dir)
                 .with_context(|| format!("opening the embedded store in {}", dir.display()))?,
@@ -70,8 +73,13 @@ pub async fn open_store(config: &StoreConfig) -> anyhow::Result<Arc<Store>> {
                 .await
                 .with_context(|| format!("connecting to ZooKeeper at {connect}"))?,
         ),
-    };
-    Store::open(backend)
+    })
+}
+
+/// Opens the configured store and loads its mirror.
+pub async fn open_store(config: &StoreConfig) -> anyhow::Result<Arc<Store>> {
+    use anyhow::Context;
+    Store::open(open_backend(config).await?)
         .await
         .context("loading the topology store")
 }

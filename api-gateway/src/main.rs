@@ -38,18 +38,19 @@ enum Command {
         /// Address to listen on (port 0 picks a free one).
         #[arg(long, default_value = "127.0.0.1:8181", env = "MIDONET_API_LISTEN")]
         listen: SocketAddr,
-        /// Where the topology is stored.
-        #[arg(long, value_enum, default_value = "embedded")]
-        store: Backend,
-        /// Directory of the embedded store.
-        #[arg(long, default_value = "./midonet-data")]
-        data_dir: PathBuf,
-        /// ZooKeeper ensemble, `host:port[,host:port...]`.
-        #[arg(long, default_value = "127.0.0.1:2181", env = "MIDONET_ZOOKEEPER")]
-        zookeeper: String,
-        /// Root znode of the topology in ZooKeeper.
-        #[arg(long, default_value = "/midonet")]
-        zk_root: String,
+        #[command(flatten)]
+        store: StoreOptions,
+    },
+    /// Check the stored topology for consistency (dangling and one-sided references, orphans,
+    /// malformed keys, orphan state tables): prints every problem and a summary line; exits 0
+    /// when clean, 1 with problems, 2 when the store cannot be read. With the embedded store,
+    /// stop the gateway first (it locks the file).
+    Fsck {
+        /// The gateway's configuration file, for its store settings.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        #[command(flatten)]
+        store: StoreOptions,
     },
     /// Register (or refresh) a host and its interfaces on a running gateway (our extension:
     /// MidoNet's agent does this on its own hosts).
@@ -75,6 +76,59 @@ enum Command {
     },
 }
 
+/// Where the topology is, as `serve` and `fsck` take it.
+#[derive(clap::Args)]
+struct StoreOptions {
+    /// Where the topology is stored.
+    #[arg(long, value_enum, default_value = "embedded")]
+    store: Backend,
+    /// Directory of the embedded store.
+    #[arg(long, default_value = "./midonet-data")]
+    data_dir: PathBuf,
+    /// ZooKeeper ensemble, `host:port[,host:port...]`.
+    #[arg(long, default_value = "127.0.0.1:2181", env = "MIDONET_ZOOKEEPER")]
+    zookeeper: String,
+    /// Root znode of the topology in ZooKeeper.
+    #[arg(long, default_value = "/midonet")]
+    zk_root: String,
+}
+
+impl StoreOptions {
+    /// The store these options name, layered over the configuration file's settings.
+    fn layered(self, matches: &clap::ArgMatches, file: &ServeFile) -> StoreConfig {
+        let store = config::layered(matches, "store", self.store, file.store);
+        let zookeeper = config::layered(
+            matches,
+            "zookeeper",
+            self.zookeeper,
+            file.zookeeper_connect(),
+        );
+        let data_dir = file.data_dir.clone().map(toml::Spanned::into_inner);
+        let data_dir = config::layered(matches, "data_dir", self.data_dir, data_dir);
+        let zk_root = file.zk_root.clone().map(toml::Spanned::into_inner);
+        let zk_root = config::layered(matches, "zk_root", self.zk_root, zk_root);
+        match store {
+            Backend::Embedded => StoreConfig::Embedded { dir: data_dir },
+            Backend::Zookeeper => StoreConfig::ZooKeeper {
+                connect: zookeeper,
+                root: zk_root,
+            },
+        }
+    }
+}
+
+/// The configuration file's settings, checked, or none.
+fn serve_file(path: Option<&PathBuf>) -> anyhow::Result<ServeFile> {
+    Ok(match path {
+        Some(path) => {
+            let file = config::load::<ServeFile>(path)?;
+            file.check()?;
+            file.values
+        }
+        None => ServeFile::default(),
+    })
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
@@ -94,36 +148,13 @@ async fn main() -> anyhow::Result<()> {
             check_config,
             listen,
             store,
-            data_dir: data_dir_cli,
-            zookeeper,
-            zk_root: zk_root_cli,
         } => {
             let serve = matches
                 .subcommand_matches("serve")
                 .context("clap returned no matches for serve")?;
-            let file = match &config_path {
-                Some(path) => {
-                    let file = config::load::<ServeFile>(path)?;
-                    file.check()?;
-                    file.values
-                }
-                None => ServeFile::default(),
-            };
+            let file = serve_file(config_path.as_ref())?;
             let listen = config::layered(serve, "listen", listen, file.listen);
-            let store = config::layered(serve, "store", store, file.store);
-            let zookeeper =
-                config::layered(serve, "zookeeper", zookeeper, file.zookeeper_connect());
-            let data_dir = file.data_dir.map(toml::Spanned::into_inner);
-            let data_dir = config::layered(serve, "data_dir", data_dir_cli, data_dir);
-            let zk_root = file.zk_root.map(toml::Spanned::into_inner);
-            let zk_root = config::layered(serve, "zk_root", zk_root_cli, zk_root);
-            let config = match store {
-                Backend::Embedded => StoreConfig::Embedded { dir: data_dir },
-                Backend::Zookeeper => StoreConfig::ZooKeeper {
-                    connect: zookeeper,
-                    root: zk_root,
-                },
-            };
+            let config = store.layered(serve, &file);
             if check_config {
                 let source = config_path.map_or("options".into(), |p| p.display().to_string());
                 println!("{source}: configuration ok: listen {listen}, {config}");
@@ -145,6 +176,33 @@ async fn main() -> anyhow::Result<()> {
                 },
             )
             .await
+        }
+        Command::Fsck {
+            config: config_path,
+            store,
+        } => {
+            let fsck = matches
+                .subcommand_matches("fsck")
+                .context("clap returned no matches for fsck")?;
+            let file = serve_file(config_path.as_ref())?;
+            let config = store.layered(fsck, &file);
+            let report = async {
+                let backend = api_gateway::open_backend(&config).await?;
+                api_gateway::fsck::run(backend.as_ref())
+                    .await
+                    .with_context(|| format!("reading the {config}"))
+            }
+            .await;
+            match report {
+                Ok(report) => {
+                    println!("{report}");
+                    std::process::exit(if report.is_clean() { 0 } else { 1 });
+                }
+                Err(e) => {
+                    eprintln!("Error: {e:#}");
+                    std::process::exit(2);
+                }
+            }
         }
         Command::RegisterHost {
             url,

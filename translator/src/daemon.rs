@@ -102,11 +102,11 @@ pub async fn run(mut engine: Engine, mut options: Options) -> anyhow::Result<()>
             Wake::Changed => {}
         }
         let retrying = retry_at.is_some_and(|t| Instant::now() >= t);
-        let document = match tokio::fs::read_to_string(&options.gni).await {
+        let document = match gni::read_document(&options.gni).await {
             Ok(d) => d,
             Err(e) => {
                 if refused.as_deref() != Some("<unreadable>") {
-                    tracing::warn!("cannot read {}: {e}; waiting for it", options.gni.display());
+                    tracing::warn!("{e:#}; waiting for another version");
                     refused = Some("<unreadable>".into());
                 }
                 continue;
@@ -282,9 +282,7 @@ pub fn peek_version(document: &str) -> Option<String> {
 
 /// Reads the GNI at `path`: its text and the parsed, checked view.
 pub async fn read_gni(path: &Path) -> anyhow::Result<Gni> {
-    let document = tokio::fs::read_to_string(path)
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+    let document = gni::read_document(path).await?;
     gni::parse(&document).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
 }
 

@@ -35,40 +35,6 @@ mod incremental_tests;
 #[cfg(test)]
 mod tests;
 
-#[cfg(test)]
-mod read_tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn a_file_over_the_limit_is_refused_unread_with_its_size() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let path = dir.path().join("global_network_info.xml");
-        let file = std::fs::File::create(&path).expect("create");
-        file.set_len(MAX_GNI_BYTES as u64 + 10).expect("grow");
-        let err = read_document(&path)
-            .await
-            .expect_err("too large")
-            .to_string();
-        assert_eq!(
-            err,
-            format!(
-                "{}: GNI: {} bytes is over the {MAX_GNI_BYTES}-byte limit",
-                path.display(),
-                MAX_GNI_BYTES + 10
-            )
-        );
-        std::fs::write(&path, "<network-data/>").expect("write");
-        assert_eq!(read_document(&path).await.expect("read"), "<network-data/>");
-        let missing = read_document(&dir.path().join("none.xml"))
-            .await
-            .unwrap_err();
-        assert!(
-            format!("{missing:#}").starts_with("cannot read "),
-            "{missing:#}"
-        );
-    }
-}
-
 pub use error::{GniError, Problem, ProblemKind, MAX_GNI_BYTES};
 pub use id::*;
 pub use incremental::{GniParser, ReadStats};
@@ -183,5 +149,39 @@ fn checked_with<'a>(
             problems.sort_by_key(|p| p.line.unwrap_or(u32::MAX));
             Err(GniError::Invalid { problems })
         }
+    }
+}
+
+#[cfg(test)]
+mod read_tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_file_over_the_limit_is_refused_unread_with_its_size() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("global_network_info.xml");
+        let file = std::fs::File::create(&path).expect("create");
+        file.set_len(MAX_GNI_BYTES as u64 + 10).expect("grow");
+        let err = read_document(&path)
+            .await
+            .expect_err("too large")
+            .to_string();
+        assert_eq!(
+            err,
+            format!(
+                "{}: GNI: {} bytes is over the {MAX_GNI_BYTES}-byte limit",
+                path.display(),
+                MAX_GNI_BYTES + 10
+            )
+        );
+        std::fs::write(&path, "<network-data/>").expect("write");
+        assert_eq!(read_document(&path).await.expect("read"), "<network-data/>");
+        let missing = read_document(&dir.path().join("none.xml"))
+            .await
+            .unwrap_err();
+        assert!(
+            format!("{missing:#}").starts_with("cannot read "),
+            "{missing:#}"
+        );
     }
 }

@@ -40,7 +40,11 @@ enum Command {
         listen: SocketAddr,
         #[command(flatten)]
         store: StoreOptions,
+        #[command(flatten)]
+        access: AccessOptions,
     },
+    /// Read a password on standard input and print its Argon2 hash, for the credentials file.
+    HashPassword,
     /// Check the stored topology for consistency (dangling and one-sided references, orphans,
     /// malformed keys, orphan state tables): prints every problem and a summary line; exits 0
     /// when clean, 1 with problems, 2 when the store cannot be read. With the embedded store,
@@ -117,6 +121,79 @@ impl StoreOptions {
     }
 }
 
+/// Who may use the API, and over what: `serve`'s authentication and TLS options.
+#[derive(clap::Args)]
+struct AccessOptions {
+    /// The users who may log in (TOML: `[[users]]` with `name`, `password` from
+    /// `hash-password`, `role` = admin | tenant_admin | tenant_user, and `tenant`).
+    #[arg(long, conflicts_with = "no_auth")]
+    credentials: Option<PathBuf>,
+    /// Serve without authentication: every request is the admin's. Required when no
+    /// credentials file is given, so an open API is always a decision.
+    #[arg(long)]
+    no_auth: bool,
+    /// Serve HTTPS with this PEM certificate chain (needs --tls-key).
+    #[arg(long, requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+}
+
+impl AccessOptions {
+    /// The access control and TLS these options (over the file's) ask for, with the files
+    /// read and checked.
+    fn serve_options(
+        self,
+        matches: &clap::ArgMatches,
+        file: &ServeFile,
+    ) -> anyhow::Result<api_gateway::ServeOptions> {
+        let spanned = |v: &Option<toml::Spanned<PathBuf>>| v.clone().map(toml::Spanned::into_inner);
+        let credentials = config::layered(
+            matches,
+            "credentials",
+            self.credentials,
+            spanned(&file.credentials).map(Some),
+        );
+        let no_auth = self.no_auth || file.no_auth == Some(true);
+        let access = match (credentials, no_auth) {
+            (Some(_), true) => anyhow::bail!(
+                "both a credentials file and no_auth: choose one (no_auth serves everyone as admin)"
+            ),
+            (Some(path), false) => {
+                let credentials = api_gateway::auth::credentials::Credentials::load(&path)?;
+                if credentials.is_empty() {
+                    anyhow::bail!("{}: names no user: nobody could log in", path.display());
+                }
+                api_gateway::auth::Access::Checked(std::sync::Arc::new(credentials))
+            }
+            (None, true) => api_gateway::auth::Access::Open,
+            (None, false) => anyhow::bail!(
+                "no credentials file: give --credentials FILE (users and roles), or --no-auth \
+                 to serve without authentication"
+            ),
+        };
+        let cert = config::layered(
+            matches,
+            "tls_cert",
+            self.tls_cert,
+            spanned(&file.tls_cert).map(Some),
+        );
+        let key = config::layered(
+            matches,
+            "tls_key",
+            self.tls_key,
+            spanned(&file.tls_key).map(Some),
+        );
+        let tls = match (cert, key) {
+            (Some(cert), Some(key)) => Some(api_gateway::tls::server_config(&cert, &key)?),
+            (None, None) => None,
+            _ => anyhow::bail!("TLS needs both a certificate (tls_cert) and its key (tls_key)"),
+        };
+        Ok(api_gateway::ServeOptions { access, tls })
+    }
+}
+
 /// The configuration file's settings, checked, or none.
 fn serve_file(path: Option<&PathBuf>) -> anyhow::Result<ServeFile> {
     Ok(match path {
@@ -148,6 +225,7 @@ async fn main() -> anyhow::Result<()> {
             check_config,
             listen,
             store,
+            access,
         } => {
             let serve = matches
                 .subcommand_matches("serve")
@@ -155,19 +233,40 @@ async fn main() -> anyhow::Result<()> {
             let file = serve_file(config_path.as_ref())?;
             let listen = config::layered(serve, "listen", listen, file.listen);
             let config = store.layered(serve, &file);
+            let options = access.serve_options(serve, &file)?;
+            let scheme = if options.tls.is_some() {
+                "https"
+            } else {
+                "http"
+            };
+            let auth = match &options.access {
+                api_gateway::auth::Access::Open => "no authentication",
+                api_gateway::auth::Access::Checked(_) => "token authentication",
+            };
             if check_config {
                 let source = config_path.map_or("options".into(), |p| p.display().to_string());
-                println!("{source}: configuration ok: listen {listen}, {config}");
+                println!(
+                    "{source}: configuration ok: listen {listen}, {config}, {auth}{}",
+                    if scheme == "https" { ", TLS" } else { "" }
+                );
                 return Ok(());
             }
             let store = api_gateway::open_store(&config).await?;
-            api_gateway::serve(
+            if matches!(options.access, api_gateway::auth::Access::Open)
+                && !listen.ip().is_loopback()
+            {
+                tracing::warn!(
+                    "serving {listen} without authentication: anyone who reaches it is admin"
+                );
+            }
+            api_gateway::serve_with(
                 store,
+                options,
                 listen,
                 |addr| {
                     // The first stdout line says where to reach us (tests and scripts read it).
                     println!(
-                        "api-gateway listening on http://{addr}{}",
+                        "api-gateway listening on {scheme}://{addr}{}",
                         api_gateway::API_ROOT
                     );
                 },
@@ -176,6 +275,21 @@ async fn main() -> anyhow::Result<()> {
                 },
             )
             .await
+        }
+        Command::HashPassword => {
+            let mut password = String::new();
+            std::io::stdin()
+                .read_line(&mut password)
+                .context("reading the password from standard input")?;
+            let password = password.trim_end_matches(['\r', '\n']);
+            if password.is_empty() {
+                anyhow::bail!("an empty password: give one on standard input");
+            }
+            println!(
+                "{}",
+                api_gateway::auth::credentials::hash_password(password)?
+            );
+            Ok(())
         }
         Command::Fsck {
             config: config_path,

@@ -959,7 +959,7 @@ fn rendered_configs_pass_check_config_and_a_broken_one_names_its_key_and_line() 
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(
         text(&out.stdout).split_once(": ").map(|(_, said)| said.trim()),
-        Some("configuration ok: listen 127.0.0.1:8181, ZooKeeper store at 127.0.0.1:2181 under /midonet")
+        Some("configuration ok: listen 127.0.0.1:8181, ZooKeeper store at 127.0.0.1:2181 under /midonet, no authentication")
     );
     let out = check_config(
         "translator",

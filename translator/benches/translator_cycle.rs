@@ -107,7 +107,14 @@ async fn main() {
     println!("translator benchmark: {spec:?}, {rounds} rounds");
     let zookeeper = ZkServer::start_durable().await.expect("ZooKeeper");
     let mut gateway = Command::new(release_binary("api-gateway"))
-        .args(["serve", "--store", "zookeeper", "--listen", "127.0.0.1:0"])
+        .args([
+            "serve",
+            "--no-auth",
+            "--store",
+            "zookeeper",
+            "--listen",
+            "127.0.0.1:0",
+        ])
         .args(["--zookeeper", &zookeeper.connect_string()])
         .stdout(Stdio::piped())
         .env("RUST_LOG", "warn")

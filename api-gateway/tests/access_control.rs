@@ -687,3 +687,44 @@ fn base64_of(text: &str) -> String {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD.encode(text)
 }
+
+#[test]
+fn serve_refuses_to_start_open_unless_told_and_hash_password_makes_a_hash() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = Command::new(env!("CARGO_BIN_EXE_api-gateway"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path())
+        .output()
+        .expect("run api-gateway");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("no credentials file: give --credentials FILE")
+            && stderr.contains("--no-auth"),
+        "{stderr}"
+    );
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_api-gateway"))
+        .arg("hash-password")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("run hash-password");
+    child.stdin.take().unwrap().write_all(b"s3cret\n").unwrap();
+    let out = child.wait_with_output().expect("hash");
+    let hash = String::from_utf8(out.stdout).unwrap();
+    assert!(hash.starts_with("$argon2id$"), "{hash}");
+    let path = dir.path().join("credentials.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "[[users]]\nname = \"root\"\npassword = \"{}\"\nrole = \"admin\"\n",
+            hash.trim()
+        ),
+    )
+    .unwrap();
+    let creds = Credentials::load(&path).expect("the printed hash is a valid entry");
+    assert!(creds.verify("root", "s3cret").is_some());
+}

@@ -6,8 +6,9 @@
 //! inotify misses changes on some network filesystems. A document whose `version` was applied
 //! already is skipped; one that does not parse or translate is reported (element and line)
 //! and skipped until the file changes again, leaving the last applied topology in place.
-//! After a cycle the version is written to `global_network_info.version` next to the GNI,
-//! which is how the CLC and the node controllers learn it was applied.
+//! After a cycle that applied every write, the version is written to
+//! `global_network_info.version` next to the GNI, which is how the CLC and the node
+//! controllers learn it was applied; a cycle with failed writes leaves the file as it was.
 //!
 //! Errors by class: a bad GNI waits for the next file change; an unreachable or failing
 //! MidoNet is retried with exponential backoff (`Backoff`), re-reading everything; writes
@@ -79,6 +80,8 @@ pub async fn run(mut engine: Engine, mut options: Options) -> anyhow::Result<()>
     let _watcher = watch(&options.gni, tx.clone())?;
     spawn_signals(tx.clone())?;
     let mut applied: Option<String> = None;
+    // A version whose cycle had failed writes: tried again at `retry_at`, not at every poll.
+    let mut pending: Option<String> = None;
     let mut refused: Option<String> = None;
     let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(30));
     let mut retry_at: Option<Instant> = None;
@@ -97,6 +100,7 @@ pub async fn run(mut engine: Engine, mut options: Options) -> anyhow::Result<()>
                 tracing::info!("SIGHUP: reading and planning everything again");
                 engine.resync();
                 applied = None;
+                pending = None;
                 refused = None;
             }
             Wake::Changed => {}
@@ -113,7 +117,8 @@ pub async fn run(mut engine: Engine, mut options: Options) -> anyhow::Result<()>
             }
         };
         let version = peek_version(&document);
-        if !retrying && (version.is_some() && version == applied || version == refused) {
+        let done = version.is_some() && (version == applied || version == pending);
+        if !retrying && (done || version == refused) {
             continue;
         }
         let gni = match parser.parse(&document) {
@@ -136,13 +141,17 @@ pub async fn run(mut engine: Engine, mut options: Options) -> anyhow::Result<()>
         match engine.cycle(gni).await {
             Ok(report) => {
                 summary(&version, &report);
-                write_version(&options.gni, &version).await;
-                applied = Some(version);
                 refused = None;
                 if report.apply.is_success() {
+                    // Only a cycle that applied everything may tell the CLC so: the version
+                    // file is its "applied" handshake.
+                    write_version(&options.gni, &version).await;
+                    applied = Some(version);
+                    pending = None;
                     backoff.succeeded();
                     retry_at = None;
                 } else {
+                    pending = Some(version);
                     retry_at = Some(Instant::now() + backoff.failed());
                 }
                 if let (Some(plane), Some(gni)) = (options.metadata.as_mut(), engine.gni()) {
@@ -163,6 +172,7 @@ pub async fn run(mut engine: Engine, mut options: Options) -> anyhow::Result<()>
             Err(e) => {
                 let wait = backoff.failed();
                 tracing::warn!("{e}; retrying in {wait:?}");
+                pending = Some(version);
                 retry_at = Some(Instant::now() + wait);
             }
         }

@@ -9,13 +9,13 @@
 //! to, another tenant's device), and a body's `tenantId` must be the tenant (filled in when
 //! left out); and a list answer keeps only the tenant's objects.
 
+use axum::http::StatusCode;
 use serde_json::Value;
 use topology::Class;
 use uuid::Uuid;
 
 use crate::error::ApiError;
 use crate::store::Store;
-use axum::http::StatusCode;
 
 /// The path families a tenant's token may use (the first segment under the API root; "" is
 /// the root resource).

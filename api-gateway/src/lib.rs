@@ -40,7 +40,10 @@ pub fn app(store: Arc<Store>) -> NormalizePath<axum::Router> {
 pub fn app_with(store: Arc<Store>, access: auth::Access) -> NormalizePath<axum::Router> {
     let guard = auth::Guard::new(access, store.clone());
     let login = axum::Router::new()
-        .route("/login", axum::routing::post(auth::login))
+        .route(
+            "/login",
+            axum::routing::post(auth::login).fallback(api::method_not_allowed),
+        )
         .with_state(guard.clone());
     let api = api::routes()
         .merge(openapi::routes())

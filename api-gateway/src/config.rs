@@ -44,6 +44,13 @@ pub struct ServeFile {
     pub zk_root: Option<Spanned<String>>,
     /// The `[state]` block: history and flow state (see `state::config`).
     pub state: Option<crate::state::config::StateFile>,
+    /// `--credentials`: the users who may log in (`auth::credentials`).
+    pub credentials: Option<Spanned<PathBuf>>,
+    /// `--no-auth`: serve without authentication (only this or `credentials`).
+    pub no_auth: Option<bool>,
+    /// `--tls-cert`, `--tls-key`: serve HTTPS with this PEM certificate chain and key.
+    pub tls_cert: Option<Spanned<PathBuf>>,
+    pub tls_key: Option<Spanned<PathBuf>>,
 }
 
 impl ServeFile {
@@ -137,6 +144,18 @@ impl ConfigFile<ServeFile> {
         if let Some(root) = &v.zk_root {
             crate::store::zookeeper::check_root(root.get_ref())
                 .map_err(|why| self.invalid("zk_root", root.span(), why))?;
+        }
+        for (key, file) in [
+            ("credentials", &v.credentials),
+            ("tls_cert", &v.tls_cert),
+            ("tls_key", &v.tls_key),
+        ] {
+            if let Some(file) = file {
+                if !file.get_ref().is_file() {
+                    let why = format!("{} is not a readable file", file.get_ref().display());
+                    return Err(self.invalid(key, file.span(), why));
+                }
+            }
         }
         if let Some(dir) = &v.data_dir {
             // The store creates a missing directory; something else in its place is a mistake.

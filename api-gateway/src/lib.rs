@@ -2,14 +2,17 @@
 //! served over a transactional topology store kept in ZooKeeper or in an embedded file.
 
 pub mod api;
+pub mod auth;
 pub mod config;
 pub mod error;
+pub mod fsck;
 pub mod http;
 pub mod openapi;
 pub mod render;
 pub mod state;
 pub mod store;
 pub mod testing;
+pub mod tls;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -27,15 +30,49 @@ use crate::store::Store;
 /// Where the API lives on the server, as in MidoNet.
 pub const API_ROOT: &str = "/midonet-api";
 
-/// The whole service over `store`, without a socket (tests call it directly). Paths are
-/// served with and without a trailing slash, as MidoNet serves them.
+/// The whole service over `store`, without a socket (tests call it directly), with
+/// authentication disabled. Paths are served with and without a trailing slash, as MidoNet
+/// serves them.
 pub fn app(store: Arc<Store>) -> NormalizePath<axum::Router> {
-    let router = axum::Router::new()
-        .nest(API_ROOT, api::routes().merge(openapi::routes()))
+    app_with(store, auth::Access::Open)
+}
+
+/// The whole service over `store`, with `access` deciding who may do what.
+pub fn app_with(store: Arc<Store>, access: auth::Access) -> NormalizePath<axum::Router> {
+    let guard = auth::Guard::new(access, store.clone());
+    let login = axum::Router::new()
+        .route(
+            "/login",
+            axum::routing::post(auth::login).fallback(api::method_not_allowed),
+        )
+        .with_state(guard.clone());
+    let api = api::routes()
+        .merge(openapi::routes())
         .with_state(AppState { store })
+        .merge(login)
+        .layer(axum::middleware::from_fn_with_state(guard, auth::authorize));
+    let router = axum::Router::new()
+        .nest(API_ROOT, api)
         .layer(DefaultBodyLimit::max(http::MAX_BODY))
         .layer(TraceLayer::new_for_http());
     NormalizePath::trim_trailing_slash(router)
+}
+
+/// How `serve` serves: who may do what, and TLS when given.
+#[derive(Clone)]
+pub struct ServeOptions {
+    pub access: auth::Access,
+    pub tls: Option<Arc<rustls::ServerConfig>>,
+}
+
+impl ServeOptions {
+    /// Plain HTTP, no authentication: tests and in-process gateways.
+    pub fn open() -> ServeOptions {
+        ServeOptions {
+            access: auth::Access::Open,
+            tls: None,
+        }
+    }
 }
 
 /// Which backend holds the topology.
@@ -58,10 +95,12 @@ impl std::fmt::Display for StoreConfig {
     }
 }
 
-/// Opens the configured store and loads its mirror.
-pub async fn open_store(config: &StoreConfig) -> anyhow::Result<Arc<Store>> {
+/// Opens the configured backend, without loading anything from it.
+pub async fn open_backend(
+    config: &StoreConfig,
+) -> anyhow::Result<Arc<dyn store::backend::Backend>> {
     use anyhow::Context;
-    let backend: Arc<dyn store::backend::Backend> = match config {
+    Ok(match config {
         StoreConfig::Embedded { dir } => Arc::new(
             store::embedded::Embedded::open(dir)
                 .with_context(|| format!("opening the embedded store in {}", dir.display()))?,
@@ -71,8 +110,13 @@ pub async fn open_store(config: &StoreConfig) -> anyhow::Result<Arc<Store>> {
                 .await
                 .with_context(|| format!("connecting to ZooKeeper at {connect}"))?,
         ),
-    };
-    Store::open(backend)
+    })
+}
+
+/// Opens the configured store and loads its mirror.
+pub async fn open_store(config: &StoreConfig) -> anyhow::Result<Arc<Store>> {
+    use anyhow::Context;
+    Store::open(open_backend(config).await?)
         .await
         .context("loading the topology store")
 }
@@ -124,9 +168,21 @@ pub async fn attach_state(store: &Store, options: &StateOptions) -> anyhow::Resu
     Ok(())
 }
 
-/// Binds `listen`, reports the bound address through `bound`, and serves until `shutdown`.
+/// Binds `listen`, reports the bound address through `bound`, and serves until `shutdown`,
+/// over plain HTTP without authentication.
 pub async fn serve(
     store: Arc<Store>,
+    listen: SocketAddr,
+    bound: impl FnOnce(SocketAddr),
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    serve_with(store, ServeOptions::open(), listen, bound, shutdown).await
+}
+
+/// Like [`serve`], with access control and TLS as `options` say.
+pub async fn serve_with(
+    store: Arc<Store>,
+    options: ServeOptions,
     listen: SocketAddr,
     bound: impl FnOnce(SocketAddr),
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
@@ -135,16 +191,27 @@ pub async fn serve(
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
     bound(listener.local_addr()?);
-    // Replies are small and written in pieces: without TCP_NODELAY, Nagle's algorithm meets
-    // the client's delayed ACK and every request pays for it.
-    let listener = listener.tap_io(|tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::debug!(error = %e, "cannot set TCP_NODELAY");
+    let service =
+        ServiceExt::<axum::extract::Request>::into_make_service(app_with(store, options.access));
+    match options.tls {
+        Some(config) => {
+            let listener = tls::TlsListener::new(listener, config)?;
+            axum::serve(listener, service)
+                .with_graceful_shutdown(shutdown)
+                .await?;
         }
-    });
-    let service = ServiceExt::<axum::extract::Request>::into_make_service(app(store));
-    axum::serve(listener, service)
-        .with_graceful_shutdown(shutdown)
-        .await?;
+        None => {
+            // Replies are small and written in pieces: without TCP_NODELAY, Nagle's algorithm
+            // meets the client's delayed ACK and every request pays for it.
+            let listener = listener.tap_io(|tcp| {
+                if let Err(e) = tcp.set_nodelay(true) {
+                    tracing::debug!(error = %e, "cannot set TCP_NODELAY");
+                }
+            });
+            axum::serve(listener, service)
+                .with_graceful_shutdown(shutdown)
+                .await?;
+        }
+    }
     Ok(())
 }

@@ -313,6 +313,11 @@ pub const ENDPOINTS: &[(&str, &str, &str)] = &[
     ("get", "/tenants", "List tenants that own objects"),
     ("get", "/tenants/{id}", "Show a tenant"),
     ("get", "/openapi.json", "Extension: this document"),
+    (
+        "post",
+        "/login",
+        "Log in with HTTP Basic credentials; answers a session token for X-Auth-Token (also set as the sessionId cookie)",
+    ),
 ];
 
 fn error_schema() -> Value {
@@ -400,6 +405,18 @@ pub fn document() -> Value {
 /// The bodies of our own extensions, which MidoNet's documentation cannot describe for them.
 fn describe_extensions(paths: &mut Map<String, Value>) {
     let ok = |schema: Value| json!({"description": "OK", "content": {"application/json": {"schema": schema}}});
+    if let Some(login) = paths.get_mut("/login").and_then(|p| p.get_mut("post")) {
+        let token = json!({
+            "type": "object",
+            "required": ["key", "expires"],
+            "properties": {"key": {"type": "string"}, "expires": {"type": "string"}}
+        });
+        let error = json!({"description": "Bad or missing credentials", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
+        login["responses"] = json!({"200": ok(token), "401": error});
+        if let Some(op) = login.as_object_mut() {
+            op.remove("requestBody");
+        }
+    }
     let revision = json!({"type": "integer", "format": "int64"});
     if let Some(batch) = paths.get_mut("/batch").and_then(|p| p.get_mut("post")) {
         let answer = json!({
@@ -424,7 +441,7 @@ fn describe_extensions(paths: &mut Map<String, Value>) {
         let query = |name: &str, schema: Value, what: &str| json!({"name": name, "in": "query", "required": false, "schema": schema, "description": what});
         changes["parameters"] = json!([
             query("since", revision.clone(), "Answer the changes after this store revision; without it, only the current revision"),
-            query("limit", json!({"type": "integer"}), "At most this many changes (default 1000), unless one revision holds more"),
+            query("limit", json!({"type": "integer", "minimum": 1, "maximum": crate::api::changes::MAX_LIMIT}), "At most this many changes (default 1000, 1 to 100000), unless one revision holds more"),
             query("summary", json!({"type": "boolean"}), "Answer only the distinct revisions of the changes, no objects, no paging"),
         ]);
         let feed = json!({

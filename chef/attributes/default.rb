@@ -111,8 +111,12 @@ default['midonet_vpc']['zookeeper']['classpath'] =
 
 # --- The gateway (recipe api_gateway): api-gateway.toml's keys.
 
-# The API's listen address. No authentication yet: keep it on loopback or a management network.
+# The API's listen address. Without credentials the API is open: keep it on loopback or a
+# management network.
 default['midonet_vpc']['api_gateway']['listen'] = '127.0.0.1:8181'
+# A credentials file (`api-gateway serve --credentials`; users, Argon2 hashes, roles) to require
+# logins; nil serves without authentication (`no_auth = true`).
+default['midonet_vpc']['api_gateway']['credentials'] = nil
 # `zookeeper` (the ensemble above) or `embedded` (one gateway, a local file in data_dir).
 default['midonet_vpc']['api_gateway']['store'] = 'zookeeper'
 default['midonet_vpc']['api_gateway']['data_dir'] = '/var/lib/midonet-vpc/gateway'

@@ -32,6 +32,17 @@ pub struct MidonetClient {
     http: reqwest::Client,
     root: Arc<Root>,
     links: Arc<LinkCache>,
+    /// For an API that checks credentials: who to log in as, and the current token.
+    session: Option<Arc<Session>>,
+}
+
+/// A login kept for the life of the client: the token goes with every request, and a request
+/// refused with 401 (the token expired, or the gateway restarted and forgot it) logs in again
+/// and is sent once more.
+struct Session {
+    user: String,
+    password: String,
+    token: Mutex<String>,
 }
 
 impl std::fmt::Debug for MidonetClient {
@@ -40,6 +51,28 @@ impl std::fmt::Debug for MidonetClient {
             .field("url", &self.root.url())
             .field("version", &self.root.version())
             .finish()
+    }
+}
+
+impl Session {
+    fn current(&self) -> String {
+        self.token.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Logs in again unless another request already did since `stale` was refused.
+    async fn renew(
+        &self,
+        http: &reqwest::Client,
+        url: &str,
+        stale: &str,
+    ) -> Result<String, ClientError> {
+        let current = self.current();
+        if current != stale {
+            return Ok(current);
+        }
+        let token = crate::login(http, url, &self.user, &self.password, None).await?;
+        *self.token.lock().unwrap_or_else(|e| e.into_inner()) = token.clone();
+        Ok(token)
     }
 }
 
@@ -67,10 +100,39 @@ impl MidonetClient {
     /// Like [`MidonetClient::connect`] over a caller's `reqwest::Client`: its timeouts, proxy,
     /// or default headers (`X-Auth-Token` for a MidoNet with Keystone auth) apply to every call.
     pub async fn connect_with(http: reqwest::Client, url: &str) -> Result<Self, ClientError> {
+        Self::connect_session(http, url, None).await
+    }
+
+    /// Like [`MidonetClient::connect`], logged in as `user` at `<url>/login` (MidoNet's token
+    /// authentication): every request carries the token, renewed when the server refuses it.
+    pub async fn connect_as(url: &str, user: &str, password: &str) -> Result<Self, ClientError> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .timeout(REQUEST_TIMEOUT)
+            .build()
+            .map_err(|source| ClientError::Unreachable {
+                url: url.to_string(),
+                source,
+            })?;
+        let token = crate::login(&http, url, user, password, None).await?;
+        let session = Session {
+            user: user.to_string(),
+            password: password.to_string(),
+            token: Mutex::new(token),
+        };
+        Self::connect_session(http, url, Some(Arc::new(session))).await
+    }
+
+    async fn connect_session(
+        http: reqwest::Client,
+        url: &str,
+        session: Option<Arc<Session>>,
+    ) -> Result<Self, ClientError> {
         let mut client = MidonetClient {
             http,
             root: Arc::new(Root::empty(url)),
             links: Arc::default(),
+            session,
         };
         let answer = client
             .send(Method::GET, url, Some(media::APPLICATION.one), None)
@@ -220,6 +282,33 @@ impl MidonetClient {
         accept: Option<&str>,
         body: Option<(&'static str, Vec<u8>)>,
     ) -> Result<Answer, ClientError> {
+        let Some(session) = &self.session else {
+            return self.attempt(method, uri, accept, body, None).await;
+        };
+        let token = session.current();
+        let retry = body.clone();
+        match self
+            .attempt(method.clone(), uri, accept, body, Some(&token))
+            .await
+        {
+            Err(ClientError::Api { status: 401, .. }) => {
+                let renewed = session.renew(&self.http, self.root.url(), &token).await?;
+                self.attempt(method, uri, accept, retry, Some(&renewed))
+                    .await
+            }
+            answer => answer,
+        }
+    }
+
+    /// One request, with `token` when the API checks credentials.
+    async fn attempt(
+        &self,
+        method: Method,
+        uri: &str,
+        accept: Option<&str>,
+        body: Option<(&'static str, Vec<u8>)>,
+        token: Option<&str>,
+    ) -> Result<Answer, ClientError> {
         let span = tracing::debug_span!("midonet_request", %method, url = %uri);
         async {
             let started = Instant::now();
@@ -227,6 +316,9 @@ impl MidonetClient {
             let mut request = self.http.request(method.clone(), url);
             if let Some(accept) = accept {
                 request = request.header(reqwest::header::ACCEPT, accept);
+            }
+            if let Some(token) = token {
+                request = request.header(crate::AUTH_TOKEN_HEADER, token);
             }
             if let Some((content_type, bytes)) = body {
                 request = request

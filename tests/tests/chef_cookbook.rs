@@ -973,7 +973,7 @@ fn rendered_configs_pass_check_config_and_a_broken_one_names_its_key_and_line() 
         Some(
             "configuration ok: listen 127.0.0.1:8181, ZooKeeper store at 127.0.0.1:2181 under \
              /midonet, embedded state store in /var/lib/midonet-vpc/gateway, history on, flow \
-             state TTL 3600s"
+             state TTL 3600s, no authentication"
         )
     );
     // With cassandras, history and flow state go to Cassandra (CQL's port by default), with a

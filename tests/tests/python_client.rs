@@ -73,7 +73,13 @@ impl Gateway {
         fs::create_dir_all(&data).expect("create data dir");
         let log = dir.join("gateway.log");
         let mut child = Command::new(binary("api-gateway"))
-            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+            .args([
+                "serve",
+                "--no-auth",
+                "--listen",
+                "127.0.0.1:0",
+                "--data-dir",
+            ])
             .arg(&data)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

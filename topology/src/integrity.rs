@@ -7,6 +7,8 @@
 //! and one generic walk serves every class. All reads and writes go through [`Objects`], which a
 //! store implements over a transaction: an error leaves the transaction to be dropped whole.
 
+pub mod consistency;
+
 use std::sync::Arc;
 
 use serde_json::{Map, Value};

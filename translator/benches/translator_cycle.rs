@@ -127,7 +127,14 @@ async fn main() {
     // The gateway's history (embedded, as deployed by default) goes with the run.
     let data = tempfile::tempdir().expect("a directory");
     let mut gateway = Command::new(release_binary("api-gateway"))
-        .args(["serve", "--store", "zookeeper", "--listen", "127.0.0.1:0"])
+        .args([
+            "serve",
+            "--no-auth",
+            "--store",
+            "zookeeper",
+            "--listen",
+            "127.0.0.1:0",
+        ])
         .args(["--zookeeper", &zookeeper.connect_string()])
         .arg("--data-dir")
         .arg(data.path())

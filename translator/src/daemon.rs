@@ -6,8 +6,9 @@
 //! inotify misses changes on some network filesystems. A document whose `version` was applied
 //! already is skipped; one that does not parse or translate is reported (element and line)
 //! and skipped until the file changes again, leaving the last applied topology in place.
-//! After a cycle the version is written to `global_network_info.version` next to the GNI,
-//! which is how the CLC and the node controllers learn it was applied.
+//! After a cycle that applied every write, the version is written to
+//! `global_network_info.version` next to the GNI, which is how the CLC and the node
+//! controllers learn it was applied; a cycle with failed writes leaves the file as it was.
 //!
 //! Errors by class: a bad GNI waits for the next file change; an unreachable or failing
 //! MidoNet is retried with exponential backoff (`Backoff`), re-reading everything; writes
@@ -80,6 +81,8 @@ pub async fn run(mut engine: Engine, mut options: Options) -> anyhow::Result<()>
     let _watcher = watch(&options.gni, tx.clone())?;
     spawn_signals(tx.clone())?;
     let mut applied: Option<String> = None;
+    // A version whose cycle had failed writes: tried again at `retry_at`, not at every poll.
+    let mut pending: Option<String> = None;
     let mut refused: Option<String> = None;
     let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(30));
     let mut retry_at: Option<Instant> = None;
@@ -98,23 +101,25 @@ pub async fn run(mut engine: Engine, mut options: Options) -> anyhow::Result<()>
                 tracing::info!("SIGHUP: reading and planning everything again");
                 engine.resync();
                 applied = None;
+                pending = None;
                 refused = None;
             }
             Wake::Changed => {}
         }
         let retrying = retry_at.is_some_and(|t| Instant::now() >= t);
-        let document = match tokio::fs::read_to_string(&options.gni).await {
+        let document = match gni::read_document(&options.gni).await {
             Ok(d) => d,
             Err(e) => {
                 if refused.as_deref() != Some("<unreadable>") {
-                    tracing::warn!("cannot read {}: {e}; waiting for it", options.gni.display());
+                    tracing::warn!("{e:#}; waiting for another version");
                     refused = Some("<unreadable>".into());
                 }
                 continue;
             }
         };
         let version = peek_version(&document);
-        if !retrying && (version.is_some() && version == applied || version == refused) {
+        let done = version.is_some() && (version == applied || version == pending);
+        if !retrying && (done || version == refused) {
             continue;
         }
         let gni = match parser.parse(&document) {
@@ -146,13 +151,17 @@ pub async fn run(mut engine: Engine, mut options: Options) -> anyhow::Result<()>
         match outcome {
             Ok(report) => {
                 summary(&version, &report);
-                write_version(&options.gni, &version).await;
-                applied = Some(version);
                 refused = None;
                 if report.apply.is_success() {
+                    // Only a cycle that applied everything may tell the CLC so: the version
+                    // file is its "applied" handshake.
+                    write_version(&options.gni, &version).await;
+                    applied = Some(version);
+                    pending = None;
                     backoff.succeeded();
                     retry_at = None;
                 } else {
+                    pending = Some(version);
                     retry_at = Some(Instant::now() + backoff.failed());
                 }
                 if let (Some(plane), Some(gni)) = (options.metadata.as_mut(), engine.gni()) {
@@ -173,6 +182,7 @@ pub async fn run(mut engine: Engine, mut options: Options) -> anyhow::Result<()>
             Err(e) => {
                 let wait = backoff.failed();
                 tracing::warn!("{e}; retrying in {wait:?}");
+                pending = Some(version);
                 retry_at = Some(Instant::now() + wait);
             }
         }
@@ -292,9 +302,7 @@ pub fn peek_version(document: &str) -> Option<String> {
 
 /// Reads the GNI at `path`: its text and the parsed, checked view.
 pub async fn read_gni(path: &Path) -> anyhow::Result<Gni> {
-    let document = tokio::fs::read_to_string(path)
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+    let document = gni::read_document(path).await?;
     gni::parse(&document).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
 }
 

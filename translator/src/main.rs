@@ -91,6 +91,8 @@ enum Command {
         api: Option<String>,
         /// A host, `NAME=ADDRESS[,INTERFACE...]` (repeatable; replaces the file's hosts). The
         /// interfaces are those ports will be bound to, such as a gateway's external device.
+        #[command(flatten)]
+        login: ApiLogin,
         #[arg(long = "host", value_name = "NAME=ADDRESS[,INTERFACE...]", value_parser = parse_host)]
         hosts: Vec<WantedHost>,
         /// The tunnel zone every host joins, at its address.
@@ -184,11 +186,36 @@ struct GniArg {
     gni: PathBuf,
 }
 
+/// Credentials for a MidoNet API that checks them (`POST /login`); without them, requests go
+/// without a token. Best given in the environment, which `ps` does not show.
+#[derive(Args)]
+struct ApiLogin {
+    /// The user to log in to the API as.
+    #[arg(long, env = "MIDO_USER", requires = "api_password")]
+    api_user: Option<String>,
+    /// That user's password.
+    #[arg(long, env = "MIDO_PASSWORD", hide_env_values = true)]
+    api_password: Option<String>,
+}
+
+impl ApiLogin {
+    /// A client of the API at `url`, logged in when credentials were given.
+    async fn connect(&self, url: &str) -> anyhow::Result<MidonetClient> {
+        let client = match (&self.api_user, &self.api_password) {
+            (Some(user), Some(password)) => MidonetClient::connect_as(url, user, password).await,
+            _ => MidonetClient::connect(url).await,
+        };
+        client.with_context(|| format!("cannot reach the MidoNet API at {url}"))
+    }
+}
+
 #[derive(Args)]
 struct Target {
     /// A MidoNet API to write to; without it, a gateway runs in-process on the embedded store.
     #[arg(long, env = "MIDONET_API")]
     api: Option<String>,
+    #[command(flatten)]
+    login: ApiLogin,
     /// The embedded store's directory (without --api).
     #[arg(long, default_value = "./midonet-data")]
     data: PathBuf,
@@ -388,9 +415,7 @@ impl Target {
                 url
             }
         };
-        MidonetClient::connect(&url)
-            .await
-            .with_context(|| format!("cannot reach the MidoNet API at {url}"))
+        self.login.connect(&url).await
     }
 
     fn environment(&self) -> Environment {
@@ -601,15 +626,14 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::RegisterHosts {
             api,
+            login,
             hosts: wanted,
             tunnel_zone,
             tunnel_zone_type,
             check,
         } => {
             let api = api.context("checked above")?;
-            let client = MidonetClient::connect(&api)
-                .await
-                .with_context(|| format!("cannot reach the MidoNet API at {api}"))?;
+            let client = login.connect(&api).await?;
             let wanted = Registration {
                 tunnel_zone,
                 zone_type: tunnel_zone_type,

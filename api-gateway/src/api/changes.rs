@@ -77,7 +77,16 @@ async fn changes_list(
             &json!({"revision": revision, "revisions": revisions}),
         ));
     }
-    let limit = q.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
+    let limit = match q.limit {
+        None => DEFAULT_LIMIT,
+        Some(limit @ 1..=MAX_LIMIT) => limit,
+        Some(limit) => {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                format!("limit: {limit} is not a page size; ask for 1 to {MAX_LIMIT} changes"),
+            ))
+        }
+    };
     let answer = match s.store.changes_since(since, limit) {
         Ok(answer) => answer,
         Err(g) => match from_history(&s, &g, limit).await? {

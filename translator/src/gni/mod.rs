@@ -54,6 +54,35 @@ pub fn parse(document: &str) -> Result<Gni, GniError> {
     }
 }
 
+/// Reads the GNI file at `path` as text, refusing one over [`MAX_GNI_BYTES`] before reading
+/// it (a runaway file must not take the daemon's memory): the error says the file, its size
+/// and the limit.
+pub async fn read_document(path: &std::path::Path) -> anyhow::Result<String> {
+    use anyhow::Context;
+    use tokio::io::AsyncReadExt;
+    let file = tokio::fs::File::open(path)
+        .await
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    // The length is checked again while reading: the CLC may be writing the file in place.
+    let mut document = String::new();
+    let limit = MAX_GNI_BYTES as u64 + 1;
+    file.take(limit)
+        .read_to_string(&mut document)
+        .await
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    if document.len() > MAX_GNI_BYTES {
+        let size = tokio::fs::metadata(path)
+            .await
+            .map_or(document.len(), |m| m.len() as usize);
+        let too_large = GniError::TooLarge {
+            size,
+            limit: MAX_GNI_BYTES,
+        };
+        anyhow::bail!("{}: {too_large}", path.display());
+    }
+    Ok(document)
+}
+
 /// The document without its byte-order mark, if it is within the size limit.
 fn admit(document: &str) -> Result<&str, GniError> {
     if document.len() > MAX_GNI_BYTES {
@@ -120,5 +149,39 @@ fn checked_with<'a>(
             problems.sort_by_key(|p| p.line.unwrap_or(u32::MAX));
             Err(GniError::Invalid { problems })
         }
+    }
+}
+
+#[cfg(test)]
+mod read_tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_file_over_the_limit_is_refused_unread_with_its_size() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("global_network_info.xml");
+        let file = std::fs::File::create(&path).expect("create");
+        file.set_len(MAX_GNI_BYTES as u64 + 10).expect("grow");
+        let err = read_document(&path)
+            .await
+            .expect_err("too large")
+            .to_string();
+        assert_eq!(
+            err,
+            format!(
+                "{}: GNI: {} bytes is over the {MAX_GNI_BYTES}-byte limit",
+                path.display(),
+                MAX_GNI_BYTES + 10
+            )
+        );
+        std::fs::write(&path, "<network-data/>").expect("write");
+        assert_eq!(read_document(&path).await.expect("read"), "<network-data/>");
+        let missing = read_document(&dir.path().join("none.xml"))
+            .await
+            .unwrap_err();
+        assert!(
+            format!("{missing:#}").starts_with("cannot read "),
+            "{missing:#}"
+        );
     }
 }

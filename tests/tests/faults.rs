@@ -154,15 +154,21 @@ struct GatewayProcess {
     child: Child,
     port: u16,
     url: String,
+    /// Its own data directory: the embedded state store (history) locks its file, so two
+    /// gateways on one host cannot share one.
+    _data: tempfile::TempDir,
 }
 
 impl GatewayProcess {
     fn start(connect: &str, root: &str, port: u16) -> GatewayProcess {
         let deadline = Instant::now() + Duration::from_secs(60);
+        let data = tempfile::tempdir().expect("a data directory");
         loop {
             let mut child = Command::new(binary("api-gateway"))
                 .args(["serve", "--no-auth", "--store", "zookeeper"])
                 .args(["--zookeeper", connect, "--zk-root", root])
+                .arg("--data-dir")
+                .arg(data.path())
                 .args(["--listen", &format!("127.0.0.1:{port}")])
                 .env("RUST_LOG", "warn")
                 .stdin(Stdio::null())
@@ -177,6 +183,7 @@ impl GatewayProcess {
                     child,
                     port,
                     url: format!("http://127.0.0.1:{port}/midonet-api"),
+                    _data: data,
                 };
             }
             // The port of a killed gateway can take a moment to be free again.

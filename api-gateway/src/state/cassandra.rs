@@ -29,8 +29,8 @@ use uuid::Uuid;
 
 use super::config::CassandraConfig;
 use super::{
-    last, now_ms, whole_revisions, ApiChange, BoxFuture, FlowStateEntry, GniApply, Operation,
-    StateError, StateStore,
+    corrupt, failed, last, now_ms, whole_revisions, ApiChange, BoxFuture, FlowStateEntry, GniApply,
+    Operation, StateError, StateStore,
 };
 
 type CqlSession = Session<
@@ -102,17 +102,6 @@ pub struct CassandraState {
     /// `INSERT ... USING TTL n` for each TTL used so far: the TTL is part of the statement
     /// text, so a statement is prepared per TTL (a gateway uses one).
     flow_inserts: tokio::sync::Mutex<std::collections::HashMap<u64, PreparedQuery>>,
-}
-
-fn failed(e: impl std::fmt::Display) -> StateError {
-    StateError::Failed(e.to_string())
-}
-
-fn corrupt(what: &str, e: impl std::fmt::Display) -> StateError {
-    StateError::Corrupt {
-        what: what.into(),
-        reason: e.to_string(),
-    }
 }
 
 impl CassandraState {

@@ -10,8 +10,8 @@ use redb::{Database, ReadableTable, TableDefinition};
 use uuid::Uuid;
 
 use super::{
-    last, now_ms, whole_revisions, ApiChange, BoxFuture, FlowStateEntry, GniApply, StateError,
-    StateStore,
+    corrupt, failed, last, now_ms, whole_revisions, ApiChange, BoxFuture, FlowStateEntry, GniApply,
+    StateError, StateStore,
 };
 
 /// (revision, seq) -> the change as JSON.
@@ -31,17 +31,6 @@ const META: TableDefinition<&str, i64> = TableDefinition::new("meta");
 pub struct EmbeddedState {
     db: Arc<Database>,
     file: String,
-}
-
-fn failed(e: impl std::fmt::Display) -> StateError {
-    StateError::Failed(e.to_string())
-}
-
-fn corrupt(what: &str, e: impl std::fmt::Display) -> StateError {
-    StateError::Corrupt {
-        what: what.into(),
-        reason: e.to_string(),
-    }
 }
 
 impl EmbeddedState {

@@ -124,6 +124,19 @@ pub enum StateError {
     Corrupt { what: String, reason: String },
 }
 
+/// A backend's request failed for good (retrying cannot help).
+fn failed(e: impl std::fmt::Display) -> StateError {
+    StateError::Failed(e.to_string())
+}
+
+/// A stored `what` does not read back.
+fn corrupt(what: &str, e: impl std::fmt::Display) -> StateError {
+    StateError::Corrupt {
+        what: what.into(),
+        reason: e.to_string(),
+    }
+}
+
 /// The contract both backends fulfil. Lists come back oldest first.
 pub trait StateStore: Send + Sync + 'static {
     /// Says which backend this is and where, for logs and errors.

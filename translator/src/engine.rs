@@ -30,16 +30,17 @@
 //! does after a failed update; a bad GNI never reaches `cycle` (the caller parses first).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use midonet_client::{ClientError, MidonetClient};
 use uuid::Uuid;
 
 use crate::desired::{
-    self, allocation_from_names, Allocations, Desired, Environment, Index, Part, RegisteredHost,
-    TranslateError,
+    self, allocation_from_names, Allocations, Desired, Environment, Index, Objects, Part,
+    RegisteredHost, TranslateError,
 };
-use crate::gni::{differing, Gni};
+use crate::gni::{differing, differing_keys, Gni};
 use crate::reconcile::{self, actual, apply, plan, Actual, ApplyReport, Plan};
 
 /// Why a cycle did nothing.
@@ -384,44 +385,54 @@ impl Engine {
             }
         }
         let (was, now) = (&self.env.allocations, &env.allocations);
-        let rtid = |a: &Allocations, k: &str| a.rtids.get(k).copied();
-        for (id, vpc) in &gni.vpcs {
-            let same = old.vpcs.get(id) == Some(vpc)
-                && same_vpc_extras(old, gni, id)
-                && rtid(was, id.as_str()) == rtid(now, id.as_str())
-                && vpc
-                    .nat_gateways
-                    .keys()
-                    .all(|n| rtid(was, n.as_str()) == rtid(now, n.as_str()));
-            if !same {
-                stale.insert(Part::Vpc(id.clone()));
+        // Unchanged VPC elements compare by pointer; what lives outside them is compared whole
+        // first, as it rarely changes, and VPC by VPC only when it did.
+        for vpc in differing(&old.vpcs, &gni.vpcs) {
+            stale.insert(Part::Vpc(vpc.id.clone()));
+        }
+        let extras_same = old.dhcp_option_sets == gni.dhcp_option_sets
+            && old.internet_gateways == gni.internet_gateways;
+        let rtids_same = was.rtids == now.rtids;
+        if !extras_same || !rtids_same {
+            let rtid = |a: &Allocations, k: &str| a.rtids.get(k).copied();
+            for (id, vpc) in &gni.vpcs {
+                let same = same_vpc_extras(old, gni, id)
+                    && rtid(was, id.as_str()) == rtid(now, id.as_str())
+                    && vpc
+                        .nat_gateways
+                        .keys()
+                        .all(|n| rtid(was, n.as_str()) == rtid(now, n.as_str()));
+                if !same {
+                    stale.insert(Part::Vpc(id.clone()));
+                }
             }
         }
         // An unchanged interface keeps its id unless the allocation had to move it (a restart
         // that recovered less): find its VPC the slow way, as that is rare.
-        let renumbered: BTreeSet<&str> = now
-            .eniids
-            .iter()
-            .filter(|(name, id)| {
-                !moved.contains(name.as_str()) && was.eniids.get(*name) != Some(id)
-            })
-            .map(|(name, _)| name.as_str())
-            .collect();
-        if !renumbered.is_empty() {
+        if was.eniids != now.eniids {
+            let renumbered: BTreeSet<&str> = differing_keys(&was.eniids, &now.eniids)
+                .into_iter()
+                .map(String::as_str)
+                .filter(|name| !moved.contains(name) && now.eniids.contains_key(*name))
+                .collect();
             for (_, interface) in gni.interfaces() {
                 if renumbered.contains(interface.name.as_str()) {
                     stale.insert(Part::Vpc(interface.vpc.clone()));
                 }
             }
         }
-        for (id, group) in &gni.security_groups {
-            if old.security_groups.get(id) != Some(group) {
-                stale.insert(Part::SecurityGroup(id.clone()));
-            }
+        for group in differing(&old.security_groups, &gni.security_groups) {
+            stale.insert(Part::SecurityGroup(group.id.clone()));
         }
-        stale.extend(Part::all(gni).filter(|p| !self.parts.contains_key(p)));
+        // Every part of the last GNI was translated (a failed translation keeps the GNI
+        // before it), so the VPCs and groups that came or went are the parts that came or went.
+        // Check it cheaply, and fall back to comparing every part if it does not hold.
+        let parts_of_old = 1 + old.vpcs.len() + old.security_groups.len();
+        if self.parts.len() != parts_of_old {
+            stale.extend(Part::all(gni).filter(|p| !self.parts.contains_key(p)));
+            stale.extend(self.parts.keys().filter(|p| !in_gni(gni, p)).cloned());
+        }
         stale.retain(|p| in_gni(gni, p) || self.parts.contains_key(p));
-        stale.extend(self.parts.keys().filter(|p| !in_gni(gni, p)).cloned());
         stale.into_iter().collect()
     }
 
@@ -441,9 +452,15 @@ impl Engine {
                 .collect(),
             None => actual.bridges.keys().copied().collect(),
         };
-        actual.ip4_macs.retain(|_, e| !bridges.contains(&e.bridge));
-        actual.mac_ports.retain(|_, e| !bridges.contains(&e.bridge));
-        for part in self.parts.values() {
+        for &bridge in &bridges {
+            actual::remove_members(&mut actual.ip4_macs, bridge, |e| e.bridge);
+            actual::remove_members(&mut actual.mac_ports, bridge, |e| e.bridge);
+        }
+        let parts: BTreeSet<&Part> = match scope {
+            Some(_) => bridges.iter().filter_map(|b| self.owner.get(b)).collect(),
+            None => self.parts.keys().collect(),
+        };
+        for part in parts.into_iter().filter_map(|p| self.parts.get(p)) {
             for e in part.ip4_macs.values() {
                 if bridges.contains(&e.bridge) {
                     actual
@@ -640,11 +657,11 @@ fn replace(actual: &mut Actual, ids: &HashSet<Uuid>, planned: Actual) {
         actual.bgp_peers.remove(id);
         actual.bgp_networks.remove(id);
     }
-    actual
-        .dhcp_hosts
-        .retain(|_, h| !ids.contains(&h.dhcp_subnet));
-    actual.ip4_macs.retain(|_, e| !ids.contains(&e.bridge));
-    actual.mac_ports.retain(|_, e| !ids.contains(&e.bridge));
+    for &id in ids {
+        actual::remove_members(&mut actual.dhcp_hosts, id, |h| h.dhcp_subnet);
+        actual::remove_members(&mut actual.ip4_macs, id, |e| e.bridge);
+        actual::remove_members(&mut actual.mac_ports, id, |e| e.bridge);
+    }
     actual.absorb(planned);
 }
 
@@ -683,24 +700,21 @@ fn subset(actual: &Actual, ids: &HashSet<Uuid>) -> Actual {
             out.bgp_networks.insert(*id, v.clone());
         }
     }
-    let by_parent = |parent: &Uuid| ids.contains(parent);
-    out.dhcp_hosts = actual
-        .dhcp_hosts
-        .iter()
-        .filter(|(_, h)| by_parent(&h.dhcp_subnet))
-        .map(|(k, v)| (*k, v.clone()))
-        .collect();
-    out.ip4_macs = actual
-        .ip4_macs
-        .iter()
-        .filter(|(_, e)| by_parent(&e.bridge))
-        .map(|(k, v)| (*k, v.clone()))
-        .collect();
-    out.mac_ports = actual
-        .mac_ports
-        .iter()
-        .filter(|(_, e)| by_parent(&e.bridge))
-        .map(|(k, v)| (*k, v.clone()))
-        .collect();
+    for &id in ids {
+        copy_members(&actual.dhcp_hosts, &mut out.dhcp_hosts, id, |h| h.dhcp_subnet);
+        copy_members(&actual.ip4_macs, &mut out.ip4_macs, id, |e| e.bridge);
+        copy_members(&actual.mac_ports, &mut out.mac_ports, id, |e| e.bridge);
+    }
     out
+}
+
+fn copy_members<T>(
+    from: &Objects<T>,
+    to: &mut Objects<T>,
+    parent: Uuid,
+    parent_of: impl Fn(&T) -> Uuid,
+) {
+    for id in actual::members(from, parent, parent_of) {
+        to.insert(id, Arc::clone(&from[&id]));
+    }
 }

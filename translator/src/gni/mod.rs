@@ -58,29 +58,40 @@ pub fn parse(document: &str) -> Result<Gni, GniError> {
 /// it (a runaway file must not take the daemon's memory): the error says the file, its size
 /// and the limit.
 pub async fn read_document(path: &std::path::Path) -> anyhow::Result<String> {
+    let owned = path.to_path_buf();
+    // One blocking read on a pool thread: tokio's file reads hop to the pool once per buffer,
+    // which for a 10 MB GNI cost more than the parse of a one-instance change.
+    tokio::task::spawn_blocking(move || read_document_blocking(&owned))
+        .await
+        .map_err(|e| anyhow::anyhow!("reading {}: {e}", path.display()))?
+}
+
+fn read_document_blocking(path: &std::path::Path) -> anyhow::Result<String> {
     use anyhow::Context;
-    use tokio::io::AsyncReadExt;
-    let file = tokio::fs::File::open(path)
-        .await
-        .with_context(|| format!("cannot read {}", path.display()))?;
-    // The length is checked again while reading: the CLC may be writing the file in place.
-    let mut document = String::new();
-    let limit = MAX_GNI_BYTES as u64 + 1;
-    file.take(limit)
-        .read_to_string(&mut document)
-        .await
-        .with_context(|| format!("cannot read {}", path.display()))?;
-    if document.len() > MAX_GNI_BYTES {
-        let size = tokio::fs::metadata(path)
-            .await
-            .map_or(document.len(), |m| m.len() as usize);
+    use std::io::Read;
+    let file =
+        std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let size = file.metadata().map_or(0, |m| m.len() as usize);
+    let too_large = |size: usize| {
         let too_large = GniError::TooLarge {
             size,
             limit: MAX_GNI_BYTES,
         };
-        anyhow::bail!("{}: {too_large}", path.display());
+        anyhow::anyhow!("{}: {too_large}", path.display())
+    };
+    if size > MAX_GNI_BYTES {
+        return Err(too_large(size));
     }
-    Ok(document)
+    // The length is checked again while reading: the CLC may be writing the file in place.
+    let mut bytes = Vec::with_capacity(size + 1);
+    file.take(MAX_GNI_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    if bytes.len() > MAX_GNI_BYTES {
+        return Err(too_large(bytes.len()));
+    }
+    String::from_utf8(bytes)
+        .with_context(|| format!("cannot read {}: not UTF-8 text", path.display()))
 }
 
 /// The document without its byte-order mark, if it is within the size limit.

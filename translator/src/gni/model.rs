@@ -483,33 +483,58 @@ impl fmt::Display for MacAddr {
 }
 
 /// The values of `old` and `new` that differ, both sides: changed ones twice (as they were and
-/// are), added and removed ones once. One walk over both maps in key order, as they are sorted.
+/// are), added and removed ones once.
 pub fn differing<'a, K: Ord, V: PartialEq>(
     old: &'a BTreeMap<K, V>,
     new: &'a BTreeMap<K, V>,
 ) -> Vec<&'a V> {
     let mut out = Vec::new();
+    walk_differing(old, new, |was, now| {
+        out.extend(was.into_iter().chain(now).map(|(_, v)| v))
+    });
+    out
+}
+
+/// The keys whose values differ between `old` and `new`, or that only one of them has.
+pub fn differing_keys<'a, K: Ord, V: PartialEq>(
+    old: &'a BTreeMap<K, V>,
+    new: &'a BTreeMap<K, V>,
+) -> Vec<&'a K> {
+    let mut out = Vec::new();
+    walk_differing(old, new, |was, now| {
+        out.extend(now.or(was).map(|(k, _)| k))
+    });
+    out
+}
+
+/// Calls `found` with each differing entry as it was and is: one walk over both maps in key
+/// order, as they are sorted.
+fn walk_differing<'a, K: Ord, V: PartialEq>(
+    old: &'a BTreeMap<K, V>,
+    new: &'a BTreeMap<K, V>,
+    mut found: impl FnMut(Option<(&'a K, &'a V)>, Option<(&'a K, &'a V)>),
+) {
     let (mut a, mut b) = (old.iter().peekable(), new.iter().peekable());
     loop {
-        match (a.peek(), b.peek()) {
-            (None, None) => return out,
-            (Some((ka, va)), Some((kb, vb))) if ka == kb => {
-                if va != vb {
-                    out.extend([*va, *vb]);
+        match (a.peek().copied(), b.peek().copied()) {
+            (None, None) => return,
+            (Some(was), Some(now)) if was.0 == now.0 => {
+                if was.1 != now.1 {
+                    found(Some(was), Some(now));
                 }
                 a.next();
                 b.next();
             }
-            (Some((ka, va)), Some((kb, _))) if ka < kb => {
-                out.push(*va);
+            (Some(was), Some(now)) if was.0 < now.0 => {
+                found(Some(was), None);
                 a.next();
             }
-            (Some((_, va)), None) => {
-                out.push(*va);
+            (Some(was), None) => {
+                found(Some(was), None);
                 a.next();
             }
-            (_, Some((_, vb))) => {
-                out.push(*vb);
+            (_, now) => {
+                found(None, now);
                 b.next();
             }
         }

@@ -287,9 +287,34 @@ pub(super) fn is_translators(group: &topology::IpAddrGroup) -> bool {
         || names::object_id(name) == group.id
 }
 
-/// A map key for a member without an id of its own.
+/// The half of a member's key that is its parent's.
+const PARENT_HALF: u128 = !0 << 64;
+
+/// A map key for a member without an id of its own. It starts with the first half of its
+/// parent's id, so that a parent's members sit together in key order and `members` finds them
+/// by range: a one-instance cycle must not scan the 10,000 DHCP hosts and ARP entries of a
+/// large cloud. The other half hashes the member's content under its parent.
 fn member_id(parent: Uuid, key: &str) -> Uuid {
-    Uuid::new_v5(&parent, key.as_bytes())
+    let hash = Uuid::new_v5(&parent, key.as_bytes()).as_u128();
+    Uuid::from_u128((parent.as_u128() & PARENT_HALF) | (hash & !PARENT_HALF))
+}
+
+/// The keys of the members of `parent` in `map` (DHCP hosts by DHCP subnet, ARP and MAC
+/// entries by bridge), found by their keys' range; `parent_of` tells a member's parent, which
+/// rules out another parent that shares the first half of `parent`'s id.
+pub fn members<T>(map: &Objects<T>, parent: Uuid, parent_of: impl Fn(&T) -> Uuid) -> Vec<Uuid> {
+    let low = parent.as_u128() & PARENT_HALF;
+    map.range(Uuid::from_u128(low)..=Uuid::from_u128(low | !PARENT_HALF))
+        .filter(|(_, member)| parent_of(member) == parent)
+        .map(|(id, _)| *id)
+        .collect()
+}
+
+/// Removes the members of `parent` from `map`; see `members`.
+pub fn remove_members<T>(map: &mut Objects<T>, parent: Uuid, parent_of: impl Fn(&T) -> Uuid) {
+    for id in members(map, parent, parent_of) {
+        map.remove(&id);
+    }
 }
 
 /// The map key of a DHCP host of `dhcp_subnet`: its MAC, in MidoNet's form.

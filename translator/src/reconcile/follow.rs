@@ -21,7 +21,9 @@ use topology::{
 };
 use uuid::Uuid;
 
-use super::actual::{add_port, is_static, is_translators, put_dhcp_hosts, put_members, run, Read};
+use super::actual::{
+    add_port, is_static, is_translators, put_dhcp_hosts, put_members, remove_members, run, Read,
+};
 use super::Actual;
 use crate::desired::{DesiredChain, DesiredIpAddrGroup, DesiredPortGroup};
 
@@ -197,7 +199,7 @@ fn take(
             // and a new one comes with its bridge's change.
             if c.deleted {
                 touched = actual.dhcp_subnets.remove(&id).is_some();
-                actual.dhcp_hosts.retain(|_, h| h.dhcp_subnet != id);
+                remove_members(&mut actual.dhcp_hosts, id, |h| h.dhcp_subnet);
             } else if actual.dhcp_subnets.contains_key(&id) {
                 todo.dhcp_hosts.insert(id);
             } else {
@@ -251,8 +253,8 @@ fn remove_device(actual: &mut Actual, id: Uuid) -> bool {
         actual.bgp_networks.retain(|_, n| n.router_id != Some(id));
         actual.dhcp_subnets.retain(|_, s| s.bridge != id);
         actual.dhcp_hosts.retain(|_, h| h.bridge != id);
-        actual.ip4_macs.retain(|_, e| e.bridge != id);
-        actual.mac_ports.retain(|_, e| e.bridge != id);
+        remove_members(&mut actual.ip4_macs, id, |e| e.bridge);
+        remove_members(&mut actual.mac_ports, id, |e| e.bridge);
     }
     was
 }
@@ -298,12 +300,16 @@ impl Refetch {
                         let entry = crate::desired::DesiredDhcpSubnet { bridge, subnet };
                         actual.dhcp_subnets.insert(id, entry.into());
                     }
-                    actual
+                    let gone: Vec<Uuid> = actual
                         .dhcp_subnets
-                        .retain(|id, s| s.bridge != bridge || now.contains(id));
-                    actual
-                        .dhcp_hosts
-                        .retain(|_, h| h.bridge != bridge || now.contains(&h.dhcp_subnet));
+                        .iter()
+                        .filter(|(id, s)| s.bridge == bridge && !now.contains(id))
+                        .map(|(id, _)| *id)
+                        .collect();
+                    for id in gone {
+                        actual.dhcp_subnets.remove(&id);
+                        remove_members(&mut actual.dhcp_hosts, id, |h| h.dhcp_subnet);
+                    }
                 }
                 members => put_members(actual, members),
             }
@@ -317,9 +323,7 @@ impl Refetch {
             .collect();
         for read in run(client, host_reads).await? {
             if let Read::DhcpHostsOf(bridge, dhcp_subnet, list) = read {
-                actual
-                    .dhcp_hosts
-                    .retain(|_, h| h.dhcp_subnet != dhcp_subnet);
+                remove_members(&mut actual.dhcp_hosts, dhcp_subnet, |h| h.dhcp_subnet);
                 put_dhcp_hosts(actual, bridge, dhcp_subnet, list);
             }
         }

@@ -107,6 +107,7 @@ pub async fn run(mut engine: Engine, mut options: Options) -> anyhow::Result<()>
             Wake::Changed => {}
         }
         let retrying = retry_at.is_some_and(|t| Instant::now() >= t);
+        let woken = Instant::now();
         let document = match gni::read_document(&options.gni).await {
             Ok(d) => d,
             Err(e) => {
@@ -139,8 +140,12 @@ pub async fn run(mut engine: Engine, mut options: Options) -> anyhow::Result<()>
             continue;
         }
         let version = gni.version.clone();
+        let gni_read = woken.elapsed();
         let started = Instant::now();
-        let outcome = engine.cycle(gni).await;
+        let mut outcome = engine.cycle(gni).await;
+        if let Ok(report) = &mut outcome {
+            report.gni_read = Some(gni_read);
+        }
         let record = match &outcome {
             Ok(report) => history::record(&version, started.elapsed(), Some(report), None),
             Err(e) => history::record(&version, started.elapsed(), None, Some(e.to_string())),
@@ -263,11 +268,14 @@ pub fn summary(version: &str, r: &CycleReport) {
     let (c, u, d) = r.planned;
     tracing::info!(
         "GNI version {version}: {c} creates, {u} updates, {d} deletes planned for {} of the parts \
-         ({} retranslated); {} sent, {} failed; read {:?}{}, translate {:?}, plan {:?}, apply {:?}, follow {:?}{}",
+         ({} retranslated); {} sent, {} failed; {}read MidoNet {:?}{}, translate {:?}, plan {:?}, apply {:?}, follow {:?}{}",
         r.parts_planned,
         r.parts_translated,
         r.apply.sent,
         r.apply.failed.len(),
+        r.gni_read
+            .map(|t| format!("GNI file {t:?}, "))
+            .unwrap_or_default(),
         r.read,
         if r.full_read { " (full)" } else { "" },
         r.translate,

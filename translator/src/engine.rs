@@ -73,6 +73,8 @@ pub struct CycleReport {
     /// Creates, updates and deletes planned.
     pub planned: (usize, usize, usize),
     pub apply: ApplyReport,
+    /// Reading and parsing the GNI file, when the caller that did it says so.
+    pub gni_read: Option<Duration>,
     pub read: Duration,
     pub translate: Duration,
     pub plan: Duration,
@@ -701,7 +703,9 @@ fn subset(actual: &Actual, ids: &HashSet<Uuid>) -> Actual {
         }
     }
     for &id in ids {
-        copy_members(&actual.dhcp_hosts, &mut out.dhcp_hosts, id, |h| h.dhcp_subnet);
+        copy_members(&actual.dhcp_hosts, &mut out.dhcp_hosts, id, |h| {
+            h.dhcp_subnet
+        });
         copy_members(&actual.ip4_macs, &mut out.ip4_macs, id, |e| e.bridge);
         copy_members(&actual.mac_ports, &mut out.mac_ports, id, |e| e.bridge);
     }

@@ -503,14 +503,19 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Apply { gni, target, .. } => {
             let client = target.connect().await?;
+            let reading = std::time::Instant::now();
             let view = read_gni(&gni.gni).await?;
+            let gni_read = reading.elapsed();
             if target.register_hosts {
                 register_hosts(&client, &view).await?;
             }
             let version = view.version.clone();
             let mut engine = Engine::new(client, target.environment());
             let started = std::time::Instant::now();
-            let outcome = engine.cycle(view).await;
+            let mut outcome = engine.cycle(view).await;
+            if let Ok(report) = &mut outcome {
+                report.gni_read = Some(gni_read);
+            }
             let record = match &outcome {
                 Ok(r) => translator::history::record(&version, started.elapsed(), Some(r), None),
                 Err(e) => {

@@ -300,14 +300,59 @@ fn read_into(
         elements.push((hash, known));
         Ok(end)
     })?;
-    // Every element of the last document and no other: only the root's attributes can differ
-    // (the CLC rewrites the file to set `applied-version`), and what was checked then holds.
-    let known = last.as_deref().is_some_and(|last| {
-        last.elements.len() == elements.len() && elements.iter().all(|(_, known)| !known.fresh())
-    });
-    let no_owners = Owners::default();
-    let owners = last.as_deref().map_or(&no_owners, |last| &last.owners);
-    assemble(&root, elements, owners, !known)
+    assemble(&root, elements, last.as_deref())
+}
+
+/// How much of a document `assemble` must check, knowing that `last` was valid.
+enum Check<'l> {
+    /// Every element of the last document and no other: only the root's attributes can differ
+    /// (the CLC rewrites the file to set `applied-version`), and what was checked then holds.
+    Nothing,
+    /// Only instances came, went or changed (and the configuration's placement of instances):
+    /// the fresh ones, and the addresses and route targets they share with the rest. `gone` are
+    /// the last document's instances that left or changed.
+    Instances {
+        gone: Vec<&'l Instance>,
+    },
+    Everything,
+}
+
+impl<'l> Check<'l> {
+    fn of(elements: &[(u64, Known)], last: Option<&'l Last>) -> Self {
+        let Some(last) = last else {
+            return Check::Everything;
+        };
+        // What `read` did not take from `last` left or changed.
+        let left = last.elements.iter().filter_map(|slot| slot.value.as_ref());
+        let fresh = elements.iter().filter(|(_, known)| known.fresh());
+        if left.clone().next().is_none() && fresh.clone().next().is_none() {
+            return Check::Nothing;
+        }
+        fn config(value: &Value) -> Option<&Config> {
+            match value {
+                Value::Configuration(configured) => Some(&configured.0),
+                _ => None,
+            }
+        }
+        let before = left.clone().find_map(config);
+        let now = fresh.clone().find_map(|(_, known)| config(&known.value));
+        let same_clusters = match (before, now) {
+            (Some(a), Some(b)) => a.clusters.keys().eq(b.clusters.keys()),
+            (a, b) => a.is_none() && b.is_none(),
+        };
+        let kind = |value: &Value| matches!(value.kind(), Kind::Instance | Kind::Configuration);
+        if !same_clusters || !left.clone().all(kind) || !fresh.clone().all(|(_, k)| kind(&k.value))
+        {
+            return Check::Everything;
+        }
+        let gone = left
+            .filter_map(|value| match value {
+                Value::Instance(instance) => Some(&**instance),
+                _ => None,
+            })
+            .collect();
+        Check::Instances { gone }
+    }
 }
 
 /// Reads and converts one top-level element.
@@ -365,9 +410,11 @@ fn fresh(doc: &str, item: Item) -> Result<Known, Unhandled> {
 fn assemble(
     root: &xml::NetworkData<'_>,
     elements: &mut [(u64, Known)],
-    owners: &Owners,
-    check: bool,
+    last: Option<&Last>,
 ) -> Result<Gni, Unhandled> {
+    let check = Check::of(elements, last);
+    let no_owners = Owners::default();
+    let owners = last.map_or(&no_owners, |last| &last.owners);
     let (version, applied_version, applied_time) = convert::root(root).ok_or(Unhandled)?;
     let configured = elements
         .iter()
@@ -394,11 +441,15 @@ fn assemble(
         }
     }
     let names = Names::new(&vpcs, &security_groups);
+    let mut fresh_instances = Vec::new();
     for (_, known) in elements.iter_mut() {
         let fresh = known.fresh();
         let Value::Instance(instance) = &mut known.value else {
             continue;
         };
+        if fresh {
+            fresh_instances.push(instance.id.clone());
+        }
         let (node, _) = *placement.get(instance.id.as_str()).ok_or(Unhandled)?;
         if instance.node != node {
             // Copies the instance if the last document's model still shares it.
@@ -420,11 +471,22 @@ fn assemble(
         internet_gateways: by_id(internet_gateways, |gateway| &gateway.id)?,
         security_groups: by_id(security_groups, |group| &group.id)?,
     };
-    let valid = || {
-        nested_ids_distinct(elements, &gni, owners)
-            && validate::validate(&gni, None, &HashSet::new()).is_empty()
+    let valid = match check {
+        Check::Nothing => true,
+        Check::Everything => {
+            nested_ids_distinct(elements, &gni, owners)
+                && validate::validate(&gni, None, &HashSet::new()).is_empty()
+        }
+        Check::Instances { gone } => {
+            let fresh: Vec<&Instance> = fresh_instances
+                .iter()
+                .filter_map(|id| gni.instances.get(id).map(|i| &**i))
+                .collect();
+            nested_ids_distinct(elements, &gni, owners)
+                && validate::instances_valid(&gni, &fresh, &gone)
+        }
     };
-    if check && !valid() {
+    if !valid {
         return Err(Unhandled);
     }
     Ok(gni)

@@ -619,3 +619,62 @@ fn every_example_takes_the_fast_path_and_agrees_with_the_checked_path() {
         assert_same_mirror(&doc);
     }
 }
+
+/// A document changed in one instance is checked against the rest without validating every
+/// instance again (`Check::Instances`); what that check must still catch, and what it must let
+/// through on the fast path.
+#[test]
+fn an_instance_change_is_checked_against_the_unchanged_rest() {
+    let instance = |doc: &str, id: &str| {
+        let all = elements(doc, "instance");
+        let at = all
+            .into_iter()
+            .find(|r| doc[r.clone()].contains(&format!("\"{id}\"")));
+        at.expect("the instance")
+    };
+    let replace_in = |doc: &str, id: &str, from: &str, to: &str| {
+        let range = instance(doc, id);
+        let changed = doc[range.clone()].replace(from, to);
+        splice(doc, range, &changed)
+    };
+    let removed = {
+        let without = splice(TWO_VPCS, instance(TWO_VPCS, "i-00000a03"), "");
+        without.replacen("<value>i-00000a03</value>", "", 1)
+    };
+    let cases = [
+        // A route still targets the interface that left with its instance.
+        ("route target gone", removed, false),
+        // Another, unchanged instance of the VPC holds the private address.
+        (
+            "private address taken",
+            replace_in(TWO_VPCS, "i-00000a03", "10.20.1.30", "10.20.1.10"),
+            false,
+        ),
+        // A NAT gateway of another VPC holds the public address.
+        (
+            "public address taken",
+            replace_in(TWO_VPCS, "i-00000b01", "203.0.113.11", "203.0.113.12"),
+            false,
+        ),
+        (
+            "a free private address",
+            replace_in(TWO_VPCS, "i-00000a03", "10.20.1.30", "10.20.1.31"),
+            true,
+        ),
+    ];
+    for (what, doc, valid) in cases {
+        let mut parser = GniParser::new();
+        parser.parse(TWO_VPCS).expect("the example is valid");
+        let want = expected(&doc);
+        assert_eq!(want.is_ok(), valid, "{what}: {want:?}");
+        assert_eq!(parser.parse(&doc), want, "{what}");
+        assert_eq!(
+            parser.stats().checked,
+            !valid,
+            "{what}: {:?}",
+            parser.stats()
+        );
+        // A refused document leaves the parser able to read the next one fast.
+        assert_eq!(parser.parse(TWO_VPCS), expected(TWO_VPCS), "{what}");
+    }
+}

@@ -501,9 +501,7 @@ pub fn differing_keys<'a, K: Ord, V: PartialEq>(
     new: &'a BTreeMap<K, V>,
 ) -> Vec<&'a K> {
     let mut out = Vec::new();
-    walk_differing(old, new, |was, now| {
-        out.extend(now.or(was).map(|(k, _)| k))
-    });
+    walk_differing(old, new, |was, now| out.extend(now.or(was).map(|(k, _)| k)));
     out
 }
 

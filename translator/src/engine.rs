@@ -40,7 +40,7 @@ use crate::desired::{
     self, allocation_from_names, Allocations, Desired, Environment, Index, Objects, Part,
     RegisteredHost, TranslateError,
 };
-use crate::gni::{differing, differing_keys, Gni};
+use crate::gni::{differing, differing_keys, Changes, Gni};
 use crate::reconcile::{self, actual, apply, plan, Actual, ApplyReport, Plan};
 
 /// Why a cycle did nothing.
@@ -167,12 +167,14 @@ impl Engine {
         let started = Instant::now();
         // The last cycle's allocations are `allocate`'s for the last GNI: only what differs
         // needs ids given or freed.
-        let allocations = match &self.gni {
-            Some(old) => desired::reallocate(old, &gni, &self.env)?,
+        let changes = self.gni.as_ref().map(|old| Changes::between(old, &gni));
+        let allocations = match &changes {
+            Some(changes) => desired::reallocate(changes, &gni, &self.env)?,
             None => desired::allocate(&gni, &self.env)?,
         };
         let env = self.env.with_allocations(allocations);
-        let stale = self.stale_parts(&gni, &env, hosts_changed);
+        let stale = self.stale_parts(&gni, changes.as_ref(), &env, hosts_changed);
+        drop(changes);
         let mut fresh = BTreeMap::new();
         if !stale.is_empty() {
             let index = Index::for_parts(&gni, &stale);
@@ -250,14 +252,15 @@ impl Engine {
             }
             self.parts.insert(part, made);
         }
-        self.parts.retain(|part, _| in_gni(&gni, part));
         report.diagnostics = self
             .parts
             .values()
             .flat_map(|p| p.diagnostics.iter().map(ToString::to_string))
             .collect();
-        self.env = env;
-        self.gni = Some(gni);
+        // The last GNI and allocations are freed on a pool thread: tens of thousands of shared
+        // values whose release would otherwise hold up the handshake.
+        let last = (std::mem::replace(&mut self.env, env), self.gni.replace(gni));
+        tokio::task::spawn_blocking(move || drop(last));
         self.dirty.clear();
 
         let started = Instant::now();
@@ -359,22 +362,28 @@ impl Engine {
     /// part (an index of the old GNI and every interface list, at 10,000 instances most of a
     /// no-op cycle), the instances that came, went or changed name the VPCs and groups they
     /// are in, before and after; unchanged elements from `GniParser` compare by pointer.
-    fn stale_parts(&self, gni: &Gni, env: &Environment, hosts_changed: bool) -> Vec<Part> {
-        let Some(old) = self.gni.as_ref().filter(|old| {
-            !hosts_changed
-                && old.config.same_but_placement(&gni.config)
-                && env.constants == self.env.constants
-                && env.peerings == self.env.peerings
-                && env.tenant == self.env.tenant
-                && env.version == self.env.version
-        }) else {
-            let mut all: Vec<Part> = Part::all(gni).collect();
-            all.extend(self.parts.keys().filter(|p| !in_gni(gni, p)).cloned());
-            return all;
+    fn stale_parts(
+        &self,
+        gni: &Gni,
+        changes: Option<&Changes>,
+        env: &Environment,
+        hosts_changed: bool,
+    ) -> Vec<Part> {
+        let (Some(old), Some(changes)) = (self.gni.as_ref(), changes) else {
+            return self.every_part(gni);
         };
+        let same_setting = !hosts_changed
+            && old.config.same_but_placement(&gni.config)
+            && env.constants == self.env.constants
+            && env.peerings == self.env.peerings
+            && env.tenant == self.env.tenant
+            && env.version == self.env.version;
+        if !same_setting {
+            return self.every_part(gni);
+        }
         let mut stale: BTreeSet<Part> = BTreeSet::new();
         let mut moved: BTreeSet<&str> = BTreeSet::new();
-        for instance in differing(&old.instances, &gni.instances) {
+        for instance in &changes.instances {
             for group in &instance.security_groups {
                 stale.insert(Part::SecurityGroup(group.clone()));
             }
@@ -389,7 +398,7 @@ impl Engine {
         let (was, now) = (&self.env.allocations, &env.allocations);
         // Unchanged VPC elements compare by pointer; what lives outside them is compared whole
         // first, as it rarely changes, and VPC by VPC only when it did.
-        for vpc in differing(&old.vpcs, &gni.vpcs) {
+        for vpc in &changes.vpcs {
             stale.insert(Part::Vpc(vpc.id.clone()));
         }
         let extras_same = old.dhcp_option_sets == gni.dhcp_option_sets
@@ -436,6 +445,13 @@ impl Engine {
         }
         stale.retain(|p| in_gni(gni, p) || self.parts.contains_key(p));
         stale.into_iter().collect()
+    }
+
+    /// Every part of `gni`, and those of the last GNI that left it.
+    fn every_part(&self, gni: &Gni) -> Vec<Part> {
+        let mut all: Vec<Part> = Part::all(gni).collect();
+        all.extend(self.parts.keys().filter(|p| !in_gni(gni, p)).cloned());
+        all
     }
 
     /// Keeps the ARP and MAC entries the plan wrote in `actual`: the feed does not carry them.

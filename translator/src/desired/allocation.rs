@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::ops::RangeInclusive;
 
 use super::{Constants, TranslateError};
-use crate::gni::{differing, Gni, Instance, Shared, Vpc};
+use crate::gni::{Changes, Gni, Instance, Shared, Vpc};
 
 /// The first router id of a VPC or NAT gateway; 1 is `eucart`'s transit address.
 pub const FIRST_RTID: u32 = 2;
@@ -95,7 +95,7 @@ pub(super) fn allocate(
 /// take the lowest free ids in the order `allocate` visits owners. A one-instance change of a
 /// 10,000-instance GNI costs its own interfaces, not 10,000 names.
 pub(super) fn reallocate(
-    old: &Gni,
+    changes: &Changes,
     new: &Gni,
     previous: &Allocations,
     constants: &Constants,
@@ -104,9 +104,9 @@ pub(super) fn reallocate(
     let mut out = previous.clone();
 
     // Router ids: VPCs first, then NAT gateways VPC by VPC, as `allocate` orders them.
-    let vpcs = differing(&old.vpcs, &new.vpcs);
+    let vpcs = &changes.vpcs;
     let mut gone: BTreeSet<&str> = BTreeSet::new();
-    for vpc in &vpcs {
+    for vpc in vpcs {
         gone.insert(vpc.id.as_str());
         gone.extend(vpc.nat_gateways.keys().map(|n| n.as_str()));
     }
@@ -139,9 +139,9 @@ pub(super) fn reallocate(
     })?;
 
     // Interface ids, in `Gni::interfaces` order: instance by instance.
-    let instances = differing(&old.instances, &new.instances);
+    let instances = &changes.instances;
     let mut gone: BTreeSet<&str> = BTreeSet::new();
-    for instance in &instances {
+    for instance in instances {
         gone.extend(instance.interfaces.keys().map(|i| i.as_str()));
     }
     // `differing` walks in id order, which is `Gni::interfaces` order.

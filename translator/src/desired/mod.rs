@@ -43,7 +43,9 @@ use topology::{
 };
 use uuid::Uuid;
 
-use crate::gni::{Gni, Instance, Interface, SecurityGroup, SecurityGroupId, Subnet, Vpc, VpcId};
+use crate::gni::{
+    Changes, Gni, Instance, Interface, SecurityGroup, SecurityGroupId, Subnet, Vpc, VpcId,
+};
 
 pub use allocation::{from_names as allocation_from_names, Allocations};
 pub use metadata::{proxy_address, METADATA_PROXY_PORT};
@@ -469,10 +471,15 @@ pub fn allocate(gni: &Gni, env: &Environment) -> Result<Allocations, TranslateEr
     allocation::allocate(gni, &env.allocations, &env.constants)
 }
 
-/// `allocate` for `gni` when `env`'s allocations are what `allocate` gave `old` under the same
-/// constants: the same result, from what differs between the two (see `allocation::reallocate`).
-pub fn reallocate(old: &Gni, gni: &Gni, env: &Environment) -> Result<Allocations, TranslateError> {
-    allocation::reallocate(old, gni, &env.allocations, &env.constants)
+/// `allocate` for `gni` when `env`'s allocations are what `allocate` gave the GNI before it
+/// under the same constants: the same result, from the `changes` between the two (see
+/// `allocation::reallocate`).
+pub fn reallocate(
+    changes: &Changes,
+    gni: &Gni,
+    env: &Environment,
+) -> Result<Allocations, TranslateError> {
+    allocation::reallocate(changes, gni, &env.allocations, &env.constants)
 }
 
 /// A part of the translation that can be redone alone, so that a daemon redoes only the parts

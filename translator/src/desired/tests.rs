@@ -1086,7 +1086,8 @@ fn reallocation_from_the_changes_equals_allocation_from_scratch() {
             let mut new = old.clone();
             edit(&mut new);
             let scratch = allocate(&new, &env).expect("allocates");
-            let incremental = reallocate(&old, &new, &env).expect("reallocates");
+            let incremental =
+                reallocate(&Changes::between(&old, &new), &new, &env).expect("reallocates");
             assert_eq!(incremental, scratch, "{what}");
             // All but the address change add or free ids (NAT gateways where there are
             // some), so the case is not vacuous.

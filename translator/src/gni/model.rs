@@ -482,6 +482,22 @@ impl fmt::Display for MacAddr {
     }
 }
 
+/// The VPCs and instances that differ between two GNIs (see `differing`): what a cycle's
+/// allocation and choice of parts to redo both start from, found once.
+pub struct Changes<'a> {
+    pub vpcs: Vec<&'a Shared<Vpc>>,
+    pub instances: Vec<&'a Shared<Instance>>,
+}
+
+impl<'a> Changes<'a> {
+    pub fn between(old: &'a Gni, new: &'a Gni) -> Self {
+        Changes {
+            vpcs: differing(&old.vpcs, &new.vpcs),
+            instances: differing(&old.instances, &new.instances),
+        }
+    }
+}
+
 /// The values of `old` and `new` that differ, both sides: changed ones twice (as they were and
 /// are), added and removed ones once.
 pub fn differing<'a, K: Ord, V: PartialEq>(

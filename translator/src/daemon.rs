@@ -89,6 +89,8 @@ pub async fn run(mut engine: Engine, mut options: Options) -> anyhow::Result<()>
     let mut poll = tokio::time::interval(options.poll);
     // Re-reads only the elements whose bytes changed since the last good document.
     let mut parser = gni::GniParser::new();
+    // The text of an earlier document, whose memory the next read reuses.
+    let mut buffer = String::new();
     loop {
         let wake = tokio::select! {
             w = rx.recv() => w.unwrap_or(Wake::Stop),
@@ -108,7 +110,8 @@ pub async fn run(mut engine: Engine, mut options: Options) -> anyhow::Result<()>
         }
         let retrying = retry_at.is_some_and(|t| Instant::now() >= t);
         let woken = Instant::now();
-        let document = match gni::read_document(&options.gni).await {
+        let read = gni::read_document_into(&options.gni, std::mem::take(&mut buffer)).await;
+        let mut document = match read {
             Ok(d) => d,
             Err(e) => {
                 if refused.as_deref() != Some("<unreadable>") {
@@ -121,9 +124,12 @@ pub async fn run(mut engine: Engine, mut options: Options) -> anyhow::Result<()>
         let version = peek_version(&document);
         let done = version.is_some() && (version == applied || version == pending);
         if !retrying && (done || version == refused) {
+            buffer = document;
             continue;
         }
-        let gni = match parser.parse(&document) {
+        let parsed = parser.parse_reusing(&mut document);
+        buffer = document;
+        let gni = match parsed {
             Ok(gni) => gni,
             Err(e) => {
                 tracing::error!(

@@ -173,63 +173,95 @@ impl GniParser {
     pub fn parse(&mut self, document: &str) -> Result<Gni, GniError> {
         self.stats = ReadStats::default();
         let document = super::admit(document)?;
-        match read(document, self.last.as_mut()) {
-            Ok(Read { gni, elements }) => {
-                let read = elements.iter().filter(|(_, known)| known.fresh()).count();
-                self.stats.read = read;
-                self.stats.reused = elements.len() - read;
-                let elements: Vec<Slot> = elements
-                    .into_iter()
-                    .map(|(hash, known)| Slot {
-                        hash,
-                        start: known.start,
-                        end: known.end,
-                        kind: known.value.kind(),
-                        fresh: known.fresh(),
-                        value: Some(known.value),
-                    })
-                    .collect();
-                match &mut self.last {
-                    // Refilled rather than replaced: a new 10 MB string costs page faults.
-                    Some(last) => {
-                        // The last document's elements not reused (gone, or changed) leave
-                        // `owners`; then the fresh ones enter it.
-                        for slot in &last.elements {
-                            if let Some(value) = &slot.value {
-                                nested_ids(value, |_, id| {
-                                    last.owners.remove(id);
-                                    true
-                                });
-                            }
-                        }
-                        for slot in elements.iter().filter(|slot| slot.fresh) {
-                            if let Some(value) = &slot.value {
-                                own(&mut last.owners, value);
-                            }
-                        }
-                        last.document.clear();
-                        last.document.push_str(document);
-                        last.elements = elements;
-                        last.by_hash = OnceCell::new();
-                    }
-                    None => {
-                        let mut owners = Owners::default();
-                        for value in elements.iter().filter_map(|slot| slot.value.as_ref()) {
-                            own(&mut owners, value);
-                        }
-                        self.last = Some(Last {
-                            document: document.to_owned(),
-                            elements,
-                            owners,
-                            by_hash: OnceCell::new(),
+        let (gni, elements) = self.read(document)?;
+        self.remember(elements, |kept| {
+            kept.clear();
+            kept.push_str(document);
+        });
+        Ok(gni)
+    }
+
+    /// `parse`, keeping `text` itself as the document to compare the next one with, rather than
+    /// a copy of it; `text` then holds an earlier document, as a buffer to read the next into.
+    /// A daemon reading 10 MB files saves a copy and the page faults of a new buffer each time.
+    pub fn parse_reusing(&mut self, text: &mut String) -> Result<Gni, GniError> {
+        self.stats = ReadStats::default();
+        // Offsets are of the text without its byte-order mark: such a text is copied without.
+        if text.starts_with('\u{feff}') {
+            return self.parse(text);
+        }
+        let (gni, elements) = self.read(super::admit(text)?)?;
+        self.remember(elements, |kept| std::mem::swap(kept, text));
+        Ok(gni)
+    }
+
+    /// Reads `document` on the fast path, or else on the checked path (which keeps nothing).
+    fn read(&mut self, document: &str) -> Result<(Gni, Vec<Slot>), GniError> {
+        let Read { gni, elements } = match read(document, self.last.as_mut()) {
+            Ok(read) => read,
+            Err(Unhandled) => {
+                self.stats.checked = true;
+                return super::checked(document).map(|gni| (gni, Vec::new()));
+            }
+        };
+        let read = elements.iter().filter(|(_, known)| known.fresh()).count();
+        self.stats.read = read;
+        self.stats.reused = elements.len() - read;
+        let elements = elements
+            .into_iter()
+            .map(|(hash, known)| Slot {
+                hash,
+                start: known.start,
+                end: known.end,
+                kind: known.value.kind(),
+                fresh: known.fresh(),
+                value: Some(known.value),
+            })
+            .collect();
+        Ok((gni, elements))
+    }
+
+    /// Makes a document read on the fast path, with these `elements`, the one to compare the
+    /// next with; `keep` puts its text in place of the last one's.
+    fn remember(&mut self, elements: Vec<Slot>, keep: impl FnOnce(&mut String)) {
+        if self.stats.checked {
+            return;
+        }
+        match &mut self.last {
+            // Refilled rather than replaced: a new 10 MB string costs page faults.
+            Some(last) => {
+                // The last document's elements not reused (gone, or changed) leave `owners`;
+                // then the fresh ones enter it.
+                for slot in &last.elements {
+                    if let Some(value) = &slot.value {
+                        nested_ids(value, |_, id| {
+                            last.owners.remove(id);
+                            true
                         });
                     }
                 }
-                Ok(gni)
+                for slot in elements.iter().filter(|slot| slot.fresh) {
+                    if let Some(value) = &slot.value {
+                        own(&mut last.owners, value);
+                    }
+                }
+                keep(&mut last.document);
+                last.elements = elements;
+                last.by_hash = OnceCell::new();
             }
-            Err(Unhandled) => {
-                self.stats.checked = true;
-                super::checked(document)
+            None => {
+                let mut owners = Owners::default();
+                for value in elements.iter().filter_map(|slot| slot.value.as_ref()) {
+                    own(&mut owners, value);
+                }
+                let mut document = String::new();
+                keep(&mut document);
+                self.last = Some(Last {
+                    document,
+                    elements,
+                    owners,
+                    by_hash: OnceCell::new(),
+                });
             }
         }
     }

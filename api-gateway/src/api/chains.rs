@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::writes::{delete, post, Call, Write, Written};
 use super::{
-    fetch, fetch_tx, immutable, insert, list_reply, one_reply, remove, ApiResource, AppState, P,
+    fetch, immutable, insert, list_reply, one_reply, read_tx, remove, ApiResource, AppState, P,
 };
 use crate::error::ApiResult;
 use crate::http::{typed, Accept, Base};
@@ -68,7 +68,7 @@ async fn chain_rules_list(
 
 fn chain_rule_create(tx: &mut Tx<'_>, c: &Call<'_>) -> ApiResult<Written> {
     let id = c.id("id")?;
-    fetch_tx(tx, Class::Chain, id)?;
+    read_tx(tx, Class::Chain, id)?;
     // The condition is flattened into the rule, which hides the failing field's name from
     // the rule's parser: parse it on its own first so errors name the field.
     let mut value = c.body()?.json(Rule::MEDIA)?;

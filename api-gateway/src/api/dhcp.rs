@@ -12,7 +12,7 @@ use topology::{mac_to_uri, parse_mac, Class, DhcpHost, DhcpSubnet};
 use uuid::Uuid;
 
 use super::writes::{delete, post, put, Call, Write, Written};
-use super::{fetch, fetch_tx, list_reply, one_reply, AppState, P};
+use super::{fetch, fetch_tx, list_reply, one_reply, read_tx, AppState, P};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{Accept, Base, Body};
 use crate::render::with_links;
@@ -88,7 +88,7 @@ fn render_host(base: &Base, bridge: Uuid, key: &str, host: &Value) -> Value {
 
 /// The bridge's subnet stored under `key`, in a transaction.
 fn subnet_tx(tx: &mut Tx<'_>, bridge: Uuid, key: &str) -> ApiResult<Value> {
-    fetch_tx(tx, Class::Network, bridge)?;
+    read_tx(tx, Class::Network, bridge)?;
     fetch_tx(tx, Class::Dhcp, DhcpSubnet::object_id(bridge, key)).map_err(|_| {
         ApiError::missing(format!(
             "bridge {bridge} has no DHCP subnet {}",
@@ -147,7 +147,7 @@ fn dhcp_subnet_create(tx: &mut Tx<'_>, c: &Call<'_>) -> ApiResult<Written> {
     value["id"] = json!(object_id);
     value["networkId"] = json!(id);
     value["hosts"] = json!([]);
-    fetch_tx(tx, Class::Network, id)?;
+    read_tx(tx, Class::Network, id)?;
     if tx.get(Class::Dhcp, object_id).is_some() {
         return Err(ApiError::conflict(format!(
             "bridge {id} already has DHCP subnet {}",

@@ -11,7 +11,7 @@ use topology::{Class, IpAddrGroupAddr, PortGroupPort};
 use uuid::Uuid;
 
 use super::writes::{delete, post, Call, Write, Written};
-use super::{fetch, fetch_tx, list_reply, one_reply, AppState, P};
+use super::{fetch, fetch_tx, list_reply, one_reply, read_tx, AppState, P};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{Accept, Base};
 use crate::render::with_links;
@@ -184,7 +184,7 @@ fn port_group_port_add(tx: &mut Tx<'_>, c: &Call<'_>) -> ApiResult<Written> {
     let id = c.id("id")?;
     let member: PortGroupPort = c.body()?.parse(MEMBER_MEDIA)?;
     let port_id = member.port_id;
-    fetch_tx(tx, Class::PortGroup, id)?;
+    read_tx(tx, Class::PortGroup, id)?;
     let mut port = fetch_tx(tx, Class::Port, port_id)?;
     let mut groups = integrity::refs(&port, integrity::Field::Many("portGroupIds"));
     if groups.contains(&id) {
@@ -217,7 +217,7 @@ async fn port_group_port_get(
 
 fn port_group_port_remove(tx: &mut Tx<'_>, c: &Call<'_>) -> ApiResult<Written> {
     let (id, port_id) = (c.id("id")?, c.id("port")?);
-    fetch_tx(tx, Class::PortGroup, id)?;
+    read_tx(tx, Class::PortGroup, id)?;
     let mut port = fetch_tx(tx, Class::Port, port_id)?;
     let mut groups = integrity::refs(&port, integrity::Field::Many("portGroupIds"));
     if !groups.contains(&id) {

@@ -10,7 +10,7 @@ use topology::{Class, Host, HostInterfacePort, Resource};
 use uuid::Uuid;
 
 use super::writes::{delete, post, put, Call, Write, Written};
-use super::{fetch, fetch_tx, list_reply, one_reply, ApiResource, AppState, P};
+use super::{fetch, fetch_tx, list_reply, one_reply, read_tx, ApiResource, AppState, P};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{Accept, Base};
 use crate::render::{object_uri, with_links};
@@ -142,7 +142,8 @@ fn host_binding_create(tx: &mut Tx<'_>, c: &Call<'_>) -> ApiResult<Written> {
         return Err(ApiError::violation("interfaceName", "may not be empty"));
     }
     let port_id = b.port_id;
-    let host = fetch_tx(tx, Class::Host, id)?;
+    // Read, not copied: a host holds the ids of every port bound on it.
+    let host = read_tx(tx, Class::Host, id)?;
     if integrity::refs(&host, integrity::Field::Many("tunnelZoneIds")).is_empty() {
         return Err(ApiError::conflict(format!(
             "The specified host is not in any tunnel zone: add host {id} to one before binding ports"
@@ -164,7 +165,7 @@ fn host_binding_create(tx: &mut Tx<'_>, c: &Call<'_>) -> ApiResult<Written> {
         )));
     }
     for other in integrity::refs(&host, integrity::Field::Many("portIds")) {
-        let o = fetch_tx(tx, Class::Port, other)?;
+        let o = read_tx(tx, Class::Port, other)?;
         if o.get("interfaceName").and_then(Value::as_str) == Some(b.interface_name.as_str()) {
             return Err(ApiError::conflict(format!(
                 "interface {} on host {id} is already bound to port {other}",

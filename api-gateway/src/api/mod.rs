@@ -155,8 +155,13 @@ pub fn fetch(store: &Store, class: Class, id: Uuid) -> ApiResult<Arc<Value>> {
 
 /// Inside a transaction: the stored object or 404.
 pub fn fetch_tx(tx: &mut Tx<'_>, class: Class, id: Uuid) -> ApiResult<Value> {
+    read_tx(tx, class, id).map(|v| v.as_ref().clone())
+}
+
+/// `fetch_tx` for reading only: the stored value, not a copy to change (a chain or a host can
+/// list thousands of ids).
+pub fn read_tx(tx: &mut Tx<'_>, class: Class, id: Uuid) -> ApiResult<Arc<Value>> {
     tx.get(class, id)
-        .map(|v| v.as_ref().clone())
         .ok_or_else(|| ApiError::not_found(class, id))
 }
 

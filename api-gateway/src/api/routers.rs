@@ -8,7 +8,7 @@ use topology::{BgpNetwork, BgpPeer, Class, Port, PortType, Route};
 use uuid::Uuid;
 
 use super::writes::{post, Call, Write, Written};
-use super::{children, fetch, fetch_tx, insert, list_reply, ApiResource, AppState, P};
+use super::{children, fetch, fetch_tx, insert, list_reply, read_tx, ApiResource, AppState, P};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{Accept, Base};
 use crate::render::render;
@@ -66,7 +66,7 @@ pub fn create_device_port(
     port_type: PortType,
 ) -> ApiResult<Written> {
     let device = c.id("id")?;
-    fetch_tx(tx, port_type.device_class(), device)?;
+    read_tx(tx, port_type.device_class(), device)?;
     let body = c.body()?;
     let kind = match port_type {
         PortType::Bridge => "Bridge",
@@ -135,7 +135,7 @@ async fn router_children_list<R: ApiResource>(
 /// Creates an object of `R` on a router (BGP peers, BGP networks).
 fn router_child_create<R: ApiResource>(tx: &mut Tx<'_>, c: &Call<'_>) -> ApiResult<Written> {
     let id = c.id("id")?;
-    fetch_tx(tx, Class::Router, id)?;
+    read_tx(tx, Class::Router, id)?;
     let obj: R = c.body()?.parse(R::MEDIA)?;
     insert(
         tx,
@@ -148,7 +148,7 @@ fn router_child_create<R: ApiResource>(tx: &mut Tx<'_>, c: &Call<'_>) -> ApiResu
 
 fn router_route_create(tx: &mut Tx<'_>, c: &Call<'_>) -> ApiResult<Written> {
     let id = c.id("id")?;
-    fetch_tx(tx, Class::Router, id)?;
+    read_tx(tx, Class::Router, id)?;
     let route: Route = c.body()?.parse(Route::MEDIA)?;
     let next_hop = route.next_hop_port;
     insert(

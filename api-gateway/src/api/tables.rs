@@ -11,7 +11,7 @@ use topology::{format_mac, mac_to_uri, parse_mac, Class, Ip4Mac, MacPort};
 use uuid::Uuid;
 
 use super::writes::{delete, post, Call, Write, Written};
-use super::{fetch, fetch_tx, list_reply, one_reply, AppState, P};
+use super::{fetch, fetch_tx, list_reply, one_reply, read_tx, AppState, P};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{Accept, Base};
 use crate::render::with_links;
@@ -124,7 +124,7 @@ fn create_mac(tx: &mut Tx<'_>, c: &Call<'_>, vlan: Option<u16>) -> ApiResult<Wri
         .map(format_mac)
         .unwrap_or_default();
     let port = entry.port_id;
-    fetch_tx(tx, Class::Network, id)?;
+    read_tx(tx, Class::Network, id)?;
     let p = fetch_tx(tx, Class::Port, port)?;
     if p.get("deviceId").and_then(Value::as_str) != Some(id.to_string().as_str()) {
         return Err(ApiError::violation(
@@ -173,7 +173,7 @@ fn stored_mac(s: &AppState, id: Uuid, vlan: u16, entry: &str) -> ApiResult<(Stri
 
 fn delete_mac(tx: &mut Tx<'_>, c: &Call<'_>, vlan: u16) -> ApiResult<Written> {
     let id = c.id("id")?;
-    fetch_tx(tx, Class::Network, id)?;
+    read_tx(tx, Class::Network, id)?;
     let table = tx.table(Class::Network, id, MAC_TABLE);
     let (mac, port) = find_mac(&table, id, vlan, c.param("entry")?)?;
     tx.remove_table_entry(
@@ -274,7 +274,7 @@ fn arp_entry_create(tx: &mut Tx<'_>, c: &Call<'_>) -> ApiResult<Written> {
     entry.validate()?;
     let mac = parse_mac(&entry.mac).map(format_mac).unwrap_or_default();
     let ip = entry.ip.to_string();
-    fetch_tx(tx, Class::Network, id)?;
+    read_tx(tx, Class::Network, id)?;
     tx.put_table_entry(
         Class::Network,
         id,
@@ -321,7 +321,7 @@ async fn arp_entry_get(
 
 fn arp_entry_delete(tx: &mut Tx<'_>, c: &Call<'_>) -> ApiResult<Written> {
     let id = c.id("id")?;
-    fetch_tx(tx, Class::Network, id)?;
+    read_tx(tx, Class::Network, id)?;
     let table = tx.table(Class::Network, id, ARP_TABLE);
     let (ip, mac) = find_arp(&table, id, c.param("entry")?)?;
     tx.remove_table_entry(

@@ -4,7 +4,7 @@
 //! CLC's own handshake, so it includes inotify, reading, parsing, translating, planning,
 //! applying and following the feed.
 //!
-//! `cargo build --release -p api-gateway -p translator && cargo bench -p translator --features test-util --bench translator_cycle [-- --vpcs 1000 --instances 10000 --groups 2000 --eips 2000 --rounds 5]`
+//! `cargo build --release -p api-gateway -p translator && cargo bench -p translator --features test-util --bench translator_cycle [-- --vpcs 1000 --instances 10000 --groups 2000 --eips 2000 --rounds 5 --no-history]`
 //!
 //! Prints: converge from empty, no-op cycles (same content, new version), one instance added
 //! and removed (median and all rounds), and the translator's peak memory (VmHWM).
@@ -122,7 +122,12 @@ async fn main() {
         nodes: 20,
     };
     let rounds = arg("--rounds", 5);
-    println!("translator benchmark: {spec:?}, {rounds} rounds");
+    // The gateway records history by default, as deployed; this measures without it.
+    let no_history = std::env::args().any(|a| a == "--no-history");
+    println!(
+        "translator benchmark: {spec:?}, {rounds} rounds, history {}",
+        if no_history { "off" } else { "on" }
+    );
     let zookeeper = ZkServer::start_durable().await.expect("ZooKeeper");
     // The gateway's history (embedded, as deployed by default) goes with the run.
     let data = tempfile::tempdir().expect("a directory");
@@ -138,6 +143,7 @@ async fn main() {
         .args(["--zookeeper", &zookeeper.connect_string()])
         .arg("--data-dir")
         .arg(data.path())
+        .args(no_history.then_some("--no-history"))
         .stdout(Stdio::piped())
         .env("RUST_LOG", "warn")
         .kill_on_drop(true)

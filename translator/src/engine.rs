@@ -174,7 +174,6 @@ impl Engine {
         };
         let env = self.env.with_allocations(allocations);
         let stale = self.stale_parts(&gni, changes.as_ref(), &env, hosts_changed);
-        drop(changes);
         let mut fresh = BTreeMap::new();
         if !stale.is_empty() {
             let index = Index::for_parts(&gni, &stale);

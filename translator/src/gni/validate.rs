@@ -58,8 +58,11 @@ pub(crate) fn instances_valid(gni: &Gni, fresh: &[&Instance], gone: &[&Instance]
     }
     // The fresh instances' addresses against every other holder's (the fresh ones were
     // checked against each other above).
-    let fresh_one = |instance: &Instance| fresh.iter().any(|f| std::ptr::eq(*f, instance));
-    let others = gni.instances.values().filter(|i| !fresh_one(i));
+    let fresh_ones: FastSet<*const Instance> = fresh.iter().map(|&i| i as *const _).collect();
+    let others = gni
+        .instances
+        .values()
+        .filter(|i| !fresh_ones.contains(&(&***i as *const _)));
     let interfaces = others.flat_map(|i| i.interfaces.values());
     let mut holders = interfaces.map(|i| (&i.vpc, i.private_ip, i.public_ip));
     let nat_gateways = gni.vpcs.values().flat_map(|vpc| {

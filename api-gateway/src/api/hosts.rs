@@ -164,8 +164,11 @@ fn host_binding_create(tx: &mut Tx<'_>, c: &Call<'_>) -> ApiResult<Written> {
             "port {port_id} is linked to port {peer}: an interior port cannot be bound"
         )));
     }
+    // The host's version guards these: binding or unbinding any of its ports rewrites it.
     for other in integrity::refs(&host, integrity::Field::Many("portIds")) {
-        let o = read_tx(tx, Class::Port, other)?;
+        let o = tx
+            .peek(Class::Port, other)
+            .ok_or_else(|| ApiError::not_found(Class::Port, other))?;
         if o.get("interfaceName").and_then(Value::as_str) == Some(b.interface_name.as_str()) {
             return Err(ApiError::conflict(format!(
                 "interface {} on host {id} is already bound to port {other}",

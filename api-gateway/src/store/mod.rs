@@ -707,6 +707,19 @@ impl<'a> Tx<'a> {
         slot.map(|s| s.value.clone())
     }
 
+    /// The object as this transaction sees it, without making its version a condition of the
+    /// commit. Only for objects that cannot change without something the transaction does
+    /// read changing too: a host's bound ports change only through bindings, which rewrite
+    /// the host, so a binding reads the host and peeks at its ports rather than sending
+    /// ZooKeeper a version check for each of hundreds of them.
+    pub fn peek(&self, class: Class, id: Uuid) -> Option<Arc<Value>> {
+        let path = model_path(class, id);
+        match self.writes.get(&path) {
+            Some(written) => written.clone(),
+            None => self.mirror.keys.get(&path).map(|s| s.value.clone()),
+        }
+    }
+
     /// Records `write` for `path`, remembering what it replaces.
     fn write(&mut self, path: String, write: Option<Arc<Value>>) {
         let before = self.writes.insert(path.clone(), write);

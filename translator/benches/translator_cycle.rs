@@ -112,15 +112,8 @@ fn median(mut xs: Vec<Duration>) -> Duration {
 
 #[tokio::main]
 async fn main() {
-    let spec = CloudSpec {
-        vpcs: arg("--vpcs", 1000),
-        subnets_per_vpc: 2,
-        instances: arg("--instances", 10_000),
-        security_groups: arg("--groups", 2000),
-        rules_per_group: 5,
-        elastic_ips: arg("--eips", 2000),
-        nodes: 20,
-    };
+    let args: Vec<String> = std::env::args().collect();
+    let spec = CloudSpec::large().with_args(&args);
     let rounds = arg("--rounds", 5);
     // The gateway records history by default, as deployed; this measures without it.
     let no_history = std::env::args().any(|a| a == "--no-history");

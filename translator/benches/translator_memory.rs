@@ -50,24 +50,9 @@ fn report(stage: &str) {
     );
 }
 
-fn arg(name: &str, default: usize) -> usize {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .map_or(default, |v| v.parse().expect("a number"))
-}
-
 fn main() {
-    let spec = CloudSpec {
-        vpcs: arg("--vpcs", 1000),
-        subnets_per_vpc: 2,
-        instances: arg("--instances", 10_000),
-        security_groups: arg("--groups", 2000),
-        rules_per_group: 5,
-        elastic_ips: arg("--eips", 2000),
-        nodes: 20,
-    };
+    let args: Vec<String> = std::env::args().collect();
+    let spec = CloudSpec::large().with_args(&args);
     println!("translator memory: {spec:?}");
     let xml = cloud_xml(&spec).expect("a spec");
     let gni = translator::gni::parse(&xml).expect("the fixture parses");

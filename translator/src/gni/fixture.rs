@@ -41,6 +41,39 @@ impl CloudSpec {
             nodes: 4,
         }
     }
+
+    /// The benchmark's "large" size, issue 4's: 1,000 VPCs, 2 subnets each, 10,000 instances,
+    /// 2,000 groups of 5 rules, 2,000 elastic IPs, on 20 nodes.
+    pub fn large() -> Self {
+        CloudSpec {
+            vpcs: 1000,
+            subnets_per_vpc: 2,
+            instances: 10_000,
+            security_groups: 2000,
+            rules_per_group: 5,
+            elastic_ips: 2000,
+            nodes: 20,
+        }
+    }
+
+    /// This size with the counts a benchmark's command line gives instead (`--vpcs N`,
+    /// `--instances N`, `--groups N`, `--eips N`); panics on a value that is not a number.
+    pub fn with_args(self, args: &[String]) -> Self {
+        let count = |name: &str, default: usize| {
+            let at = args.iter().position(|a| a == name);
+            at.and_then(|i| args.get(i + 1)).map_or(default, |v| {
+                v.parse()
+                    .unwrap_or_else(|_| panic!("{name} takes a number, not {v}"))
+            })
+        };
+        CloudSpec {
+            vpcs: count("--vpcs", self.vpcs),
+            instances: count("--instances", self.instances),
+            security_groups: count("--groups", self.security_groups),
+            elastic_ips: count("--eips", self.elastic_ips),
+            ..self
+        }
+    }
 }
 
 /// Why a `CloudSpec` cannot be laid out.

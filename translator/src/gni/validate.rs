@@ -64,7 +64,7 @@ pub(crate) fn instances_valid(gni: &Gni, fresh: &[&Instance], gone: &[&Instance]
         .values()
         .filter(|i| !fresh_ones.contains(&(&***i as *const _)));
     let interfaces = others.flat_map(|i| i.interfaces.values());
-    let mut holders = interfaces.map(|i| (&i.vpc, i.private_ip, i.public_ip));
+    let holders = interfaces.map(|i| (&i.vpc, i.private_ip, i.public_ip));
     let nat_gateways = gni.vpcs.values().flat_map(|vpc| {
         let nats = vpc.nat_gateways.values();
         nats.map(move |nat| (&vpc.id, nat.private_ip, Some(nat.public_ip)))
@@ -73,7 +73,7 @@ pub(crate) fn instances_valid(gni: &Gni, fresh: &[&Instance], gone: &[&Instance]
         checker.private_ips.contains_key(&(vpc, private_ip))
             || public_ip.is_some_and(|ip| checker.public_ips.contains_key(&ip))
     };
-    if holders.any(taken) || nat_gateways.clone().any(taken) {
+    if holders.chain(nat_gateways).any(taken) {
         return false;
     }
     // A route may target an interface that left, or moved to another VPC.

@@ -11,11 +11,12 @@
 //! sends again what is still missing.
 //!
 //! Where the server advertises a batch endpoint (`MidonetClient::supports(BATCH)`, our
-//! gateway), a plan of at most `BATCH_SIZE` operations goes as one batch in plan order (levels
-//! in turn, so parents first), and a larger one level by level as batches of `BATCH_SIZE`
-//! operations in plan order (which keeps every lane's order); what a refused batch did not
-//! apply is sent again level by level as the plain calls above, which apply what can be
-//! applied and name what cannot. Elsewhere (MidoNet itself) plain calls only.
+//! gateway), the plan goes as batches of `BATCH_SIZE` operations in batch order
+//! (`order::for_batches`: every object with its children, needs first, so a parent is
+//! rewritten in few batches); a cycle's usual plan is one batch. What a refused batch did not
+//! apply is sent again level by level, as batches per level and, for a batch refused there, as
+//! the plain calls above, which apply what can be applied and name what cannot. Elsewhere
+//! (MidoNet itself) plain calls only.
 //!
 //! The report keeps the store revisions the batches committed at (`ApplyReport::revisions`) and
 //! says whether every write is among them (`ApplyReport::revisions_known`): then any other
@@ -112,41 +113,54 @@ pub async fn apply_with(client: &MidonetClient, plan: &Plan, concurrency: usize)
     let mut failed: Vec<(Uuid, String)> = Vec::new();
     let mut committed = Committed::default();
     let ops = &plan.operations;
-    let mut start = 0;
+    let mut rest: Vec<&Operation> = ops.iter().collect();
     if client.supports(BATCH)
-        && ops.len() <= BATCH_SIZE
         && ops
             .iter()
             .all(|op| super::batch::operation(&op.change).is_some())
     {
-        // A cycle's usual plan is a few dozen writes over several levels: as one batch, in
-        // plan order (parents first), it costs one store commit instead of one per level.
-        let operations: Vec<_> = ops
-            .iter()
-            .filter_map(|op| super::batch::operation(&op.change))
-            .collect();
-        start = match client.batch(&operations).await {
-            Ok(outcome) => {
-                if outcome.revisions_known() {
-                    committed.revisions.extend(outcome.revisions);
-                    committed.operations += ops.len();
+        // Parents with their children (`order`), so each is written in as few batches as
+        // possible; a cycle's usual plan of a few dozen writes is one batch, one store commit.
+        let order = super::order::for_batches(ops);
+        let mut applied = 0;
+        for chunk in order.chunks(BATCH_SIZE) {
+            let operations: Vec<_> = chunk
+                .iter()
+                .filter_map(|op| super::batch::operation(&op.change))
+                .collect();
+            match client.batch(&operations).await {
+                Ok(outcome) => {
+                    if outcome.revisions_known() {
+                        committed.revisions.extend(outcome.revisions);
+                        committed.operations += chunk.len();
+                    }
+                    applied += chunk.len();
                 }
-                ops.len()
+                Err(e) => {
+                    applied += e.applied.min(chunk.len());
+                    break;
+                }
             }
-            // The rest goes level by level below, where failures are isolated and named.
-            Err(e) => e.applied.min(ops.len()),
-        };
-        report.sent += start;
+        }
+        report.sent += applied;
+        // The rest goes level by level below, where failures are isolated and named: what is
+        // left of each level still follows everything it needs.
+        rest = order[applied..].to_vec();
+        rest.sort_by_key(|op| op.level);
     }
-    while start < ops.len() {
-        let level = ops[start].level;
-        let end = start + ops[start..].iter().take_while(|o| o.level == level).count();
-        let level_ops = &ops[start..end];
+    let mut start = 0;
+    while start < rest.len() {
+        let level = rest[start].level;
+        let end = start
+            + rest[start..]
+                .iter()
+                .take_while(|o| o.level == level)
+                .count();
+        let level_ops = &rest[start..end];
         let outcomes = if client.supports(BATCH) {
             run_level_batched(client, level_ops, &failed, concurrency, &mut committed).await
         } else {
-            let level_ops: Vec<&Operation> = level_ops.iter().collect();
-            run_level(client, &level_ops, &failed, concurrency).await
+            run_level(client, level_ops, &failed, concurrency).await
         };
         for (op, outcome) in outcomes {
             match outcome {
@@ -256,7 +270,7 @@ fn blocker(
 /// Batches that report every transaction's revision are added to `committed`.
 async fn run_level_batched<'a>(
     client: &MidonetClient,
-    ops: &'a [Operation],
+    ops: &[&'a Operation],
     failed: &[(Uuid, String)],
     concurrency: usize,
     committed: &mut Committed,
@@ -264,7 +278,7 @@ async fn run_level_batched<'a>(
     let failed_ids: BTreeSet<Uuid> = failed.iter().map(|(id, _)| *id).collect();
     let mut out = Vec::with_capacity(ops.len());
     let mut ready: Vec<&'a Operation> = Vec::with_capacity(ops.len());
-    for op in ops {
+    for &op in ops {
         match blocker(op, failed, &failed_ids) {
             Some(by) => out.push((op, Outcome::Skipped(by))),
             None => ready.push(op),

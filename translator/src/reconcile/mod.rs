@@ -10,6 +10,7 @@ pub mod actual;
 pub mod apply;
 mod batch;
 mod follow;
+mod order;
 pub mod plan;
 
 #[cfg(test)]

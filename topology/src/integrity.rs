@@ -304,12 +304,16 @@ fn fields_mut(
     })
 }
 
-/// Makes `target` (of `side`) reference `id`.
+/// Makes `target` (of `side`) reference `id`. A `fresh` id (an object being created) is in
+/// no list yet, so lists are not searched for it: a hub's list holds thousands of ids (every
+/// instance's metadata rule refers to one address group), and searching it once per referrer
+/// made a bulk load quadratic.
 fn add_ref(
     side: &Side,
     target_id: Uuid,
     target: &mut Value,
     id: Uuid,
+    fresh: bool,
 ) -> Result<(), IntegrityError> {
     let map = fields_mut(side.class, target_id, target)?;
     let idv = Value::String(id.to_string());
@@ -333,7 +337,7 @@ fn add_ref(
                 *list = Value::Array(Vec::new());
             }
             if let Value::Array(items) = list {
-                if !items.contains(&idv) {
+                if fresh || !items.contains(&idv) {
                     items.push(idv);
                 }
             }
@@ -341,7 +345,7 @@ fn add_ref(
         Nested { list, key } => {
             let items = map.entry(list).or_insert_with(|| Value::Array(Vec::new()));
             if let Value::Array(items) = items {
-                if !items.iter().any(|e| e.get(key) == Some(&idv)) {
+                if fresh || !items.iter().any(|e| e.get(key) == Some(&idv)) {
                     let mut member = Map::new();
                     member.insert(key.to_string(), idv);
                     items.push(Value::Object(member));
@@ -390,15 +394,21 @@ fn object_id(class: Class, obj: &Value) -> Result<Uuid, IntegrityError> {
         })
 }
 
-/// Adds the back-reference to `id` on every object `ids` names through `other`.
+/// Adds the back-reference to `id` on every object `ids` names through `other`; `fresh` when
+/// `id` is being created (see `add_ref`).
 fn link_all(
     objs: &mut dyn Objects,
     this: &Side,
     other: &Side,
     ids: &[Uuid],
     id: Uuid,
+    fresh: bool,
 ) -> Result<(), IntegrityError> {
-    for &target_id in ids {
+    for (k, &target_id) in ids.iter().enumerate() {
+        // An object naming a target twice (a rule's port list) references it once.
+        if fresh && ids[..k].contains(&target_id) {
+            continue;
+        }
         let missing = IntegrityError::MissingReference {
             field: this.field.name(),
             class: other.class,
@@ -410,7 +420,7 @@ fn link_all(
         if !applies(other, target) {
             return Err(missing);
         }
-        add_ref(other, target_id, target, id)?;
+        add_ref(other, target_id, target, id, fresh)?;
     }
     Ok(())
 }
@@ -463,7 +473,7 @@ pub fn create(objs: &mut dyn Objects, class: Class, obj: Value) -> Result<(), In
     objs.put(class, id, obj.clone());
     for (this, other) in sides_of(class) {
         if applies(this, &obj) {
-            link_all(objs, this, other, &refs(&obj, this.field), id)?;
+            link_all(objs, this, other, &refs(&obj, this.field), id, true)?;
         }
     }
     for (dclass, _, dobj) in derived(class, &obj) {
@@ -501,7 +511,7 @@ pub fn update(objs: &mut dyn Objects, class: Class, obj: Value) -> Result<(), In
             .copied()
             .collect();
         unlink_all(objs, other, &removed, id);
-        link_all(objs, this, other, &added, id)?;
+        link_all(objs, this, other, &added, id, false)?;
     }
     let old_derived = derived(class, &old);
     let new_derived = derived(class, &obj);

@@ -366,3 +366,20 @@ fn a_failed_create_reports_the_missing_reference_by_field() {
         format!("inboundFilterId: chain {} does not exist", id(9))
     );
 }
+
+#[test]
+fn a_new_object_naming_a_target_twice_is_listed_there_once() {
+    let mut m = Memory::default();
+    create(&mut m, Class::Network, bridge(1)).unwrap();
+    create(&mut m, Class::PortGroup, json!({"id": id(2), "name": "g"})).unwrap();
+    let mut p = bridge_port(3, 1);
+    p["portGroupIds"] = json!([id(2), id(2)]);
+    create(&mut m, Class::Port, p).unwrap();
+    create(&mut m, Class::Port, bridge_port(4, 1)).unwrap();
+    assert_eq!(m.field(Class::PortGroup, id(2), "portIds"), json!([id(3)]));
+    assert_eq!(
+        m.field(Class::Network, id(1), "portIds"),
+        json!([id(3), id(4)])
+    );
+    m.assert_consistent();
+}

@@ -122,22 +122,32 @@ pub async fn apply_with(client: &MidonetClient, plan: &Plan, concurrency: usize)
         // Parents with their children (`order`), so each is written in as few batches as
         // possible; a cycle's usual plan of a few dozen writes is one batch, one store commit.
         let order = super::order::for_batches(ops);
-        let mut applied = 0;
-        for chunk in order.chunks(BATCH_SIZE) {
-            let operations: Vec<_> = chunk
+        let as_batch = |chunk: &[&Operation]| -> Vec<midonet_client::Operation> {
+            chunk
                 .iter()
                 .filter_map(|op| super::batch::operation(&op.change))
-                .collect();
-            match client.batch(&operations).await {
+                .collect()
+        };
+        let mut applied = 0;
+        let mut chunks = order.chunks(BATCH_SIZE);
+        let mut next = chunks.next().map(|c| (c.len(), as_batch(c)));
+        while let Some((len, operations)) = next.take() {
+            // The next batch is built while this one is in the gateway's and the store's hands
+            // (`biased`: this one is sent first).
+            let (outcome, following) = tokio::join!(biased; client.batch(&operations), async {
+                chunks.next().map(|c| (c.len(), as_batch(c)))
+            });
+            match outcome {
                 Ok(outcome) => {
                     if outcome.revisions_known() {
                         committed.revisions.extend(outcome.revisions);
-                        committed.operations += chunk.len();
+                        committed.operations += len;
                     }
-                    applied += chunk.len();
+                    applied += len;
+                    next = following;
                 }
                 Err(e) => {
-                    applied += e.applied.min(chunk.len());
+                    applied += e.applied.min(len);
                     break;
                 }
             }

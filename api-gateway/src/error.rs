@@ -113,6 +113,14 @@ impl From<StoreError> for ApiError {
                     "the topology store is unavailable; retry later",
                 )
             }
+            StoreError::Backend(BackendError::Indeterminate(_)) => {
+                tracing::warn!(error = %e, "store lost during a write");
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "the topology store stopped answering after the write was sent, so it may \
+                     have been applied: read the object before writing it again",
+                )
+            }
             StoreError::Backend(BackendError::Conflict { path }) => {
                 ApiError::conflict(format!("concurrent modification of {path}"))
             }

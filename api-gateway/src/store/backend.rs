@@ -83,9 +83,13 @@ pub enum BackendError {
     /// A version check failed, a created key existed or a deleted key was gone: re-read, retry.
     #[error("concurrent modification of {path}")]
     Conflict { path: String },
-    /// The backend cannot be reached right now (connection loss, no quorum).
+    /// The backend cannot be reached right now (connection loss, no quorum); nothing was sent.
     #[error("store unavailable: {0}")]
     Unavailable(String),
+    /// A write was sent and then the connection was lost before its answer: the store may or
+    /// may not have applied it, so the caller must read before writing it again.
+    #[error("store unavailable after the write was sent; it may have been applied: {0}")]
+    Indeterminate(String),
     /// Anything else: the request cannot succeed by retrying.
     #[error("store failure: {0}")]
     Failed(String),

@@ -302,12 +302,15 @@ impl Inner {
             )));
         }
         let client = self.ready_client().await?;
+        // Whether a multi went out: a connection lost after that leaves its outcome unknown.
+        let sent = std::sync::atomic::AtomicBool::new(false);
         let attempts = async {
             let mut retried = false;
             loop {
                 self.ensure_parents(&client, &ops).await?;
                 // Nothing was written by a failed multi, so one retry after repairing the tree
                 // is safe; a second failure is reported.
+                sent.store(true, Ordering::Relaxed);
                 match self.commit(&client, &ops).await {
                     Ok(receipt) => return Ok(receipt),
                     Err(Failure::MarkerMissing) if !retried => {
@@ -322,7 +325,12 @@ impl Inner {
                 retried = true;
             }
         };
-        self.bounded(&client, attempts).await
+        match self.bounded(&client, attempts).await {
+            Err(BackendError::Unavailable(reason)) if sent.load(Ordering::Relaxed) => {
+                Err(BackendError::Indeterminate(reason))
+            }
+            result => result,
+        }
     }
 
     /// Runs `request` on `client` unless the connection stays down for `reconnect_wait` first:
